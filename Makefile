@@ -1,0 +1,56 @@
+# citydir: `make up` runs the whole system, `make test` runs every test. Both do all set-up.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+# Re-install when the dependency list changes.
+VENV_STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-16)
+
+.PHONY: help up down status clean test unit integration lint venv fabric bench
+
+help:
+	@echo "make up      set up everything, start the network, gateway and web page"
+	@echo "make test    set up everything, run unit and integration tests"
+	@echo "make down    stop the network (state kept); make clean removes it"
+	@echo "make lint    ruff and mypy"
+
+venv: $(VENV_STAMP)
+
+$(VENV_STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is required")'
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@rm -f $(VENV)/.installed-* && touch $@
+
+fabric: venv
+	network/network.sh fabric
+
+up: venv
+	network/network.sh up
+
+down:
+	network/network.sh down
+
+status:
+	network/network.sh status
+
+clean:
+	network/network.sh clean
+
+# Integration tests bring up networks of their own (temporary state dir, other ports).
+# When Fabric's binaries cannot be had, they are skipped with the reason; set
+# CITYDIR_REQUIRE_FABRIC=1 to make that a failure instead.
+test: venv
+	@network/network.sh fabric || echo "!!! Fabric binaries unavailable: integration tests will be SKIPPED (reason above)"
+	$(PY) -m pytest tests
+
+unit: venv
+	$(PY) -m pytest tests/unit
+
+integration: venv
+	$(PY) -m pytest tests/integration
+
+lint: venv
+	$(VENV)/bin/ruff check chaincode gateway network tests
+	$(VENV)/bin/mypy chaincode gateway

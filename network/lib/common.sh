@@ -1,0 +1,135 @@
+# shellcheck shell=bash
+# Shared settings for every network script: where state lives, which ports, which binaries.
+# Sourced, never run. Everything derives from CITYDIR_HOME and CITYDIR_BASE_PORT so a test
+# network can run beside a developer's network.
+
+NETWORK_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+REPO_DIR="$(cd "$NETWORK_DIR/.." && pwd)"
+
+export CITYDIR_HOME="${CITYDIR_HOME:-$REPO_DIR/.citydir}"
+export CITYDIR_BASE_PORT="${CITYDIR_BASE_PORT:-27000}"
+# Raft (3 orderers) by default; CITYDIR_CONSENSUS=bft gives SmartBFT with 4.
+export CITYDIR_CONSENSUS="${CITYDIR_CONSENSUS:-raft}"
+export CITYDIR_PEERS_PER_ORG="${CITYDIR_PEERS_PER_ORG:-1}"
+
+CHANNEL=citydir
+CHAINCODE=citydir
+DOMAIN=citydir.local
+FABRIC_COMMIT=86c1172bec37e6590c6b1ae6f847833df48d65fc   # Fabric v3.1.5
+PYTHON="${CITYDIR_PYTHON:-$REPO_DIR/.venv/bin/python}"
+
+# Peer organisations: "MSP id:domain label". The data bureau operates the directory.
+PEER_ORGS=(DataBureauMSP:databureau CivilAffairsMSP:civilaffairs HealthMSP:health)
+
+CRYPTO="$CITYDIR_HOME/crypto"
+CONFIG="$CITYDIR_HOME/config"
+DATA="$CITYDIR_HOME/data"
+LOGS="$CITYDIR_HOME/logs"
+PIDS="$CITYDIR_HOME/pids"
+ARTIFACTS="$CITYDIR_HOME/artifacts"
+
+orderer_count() { if [[ "$CITYDIR_CONSENSUS" == bft ]]; then echo 4; else echo 3; fi; }
+
+# Port layout (offsets from the base port):
+#   orderer i:   +10+i listen, +20+i admin (osnadmin), +30+i operations
+#   peer k:      +100+10k listen, +101+10k chaincode, +102+10k operations   (k = org*2 + index)
+#   chaincode service of org o: +200+o
+#   REST gateway: +300
+orderer_port()       { echo $((CITYDIR_BASE_PORT + 10 + $1)); }
+orderer_admin_port() { echo $((CITYDIR_BASE_PORT + 20 + $1)); }
+orderer_ops_port()   { echo $((CITYDIR_BASE_PORT + 30 + $1)); }
+peer_slot()          { echo $(( $1 * 2 + $2 )); }
+peer_port()          { echo $((CITYDIR_BASE_PORT + 100 + 10 * $(peer_slot "$1" "$2"))); }
+peer_cc_port()       { echo $((CITYDIR_BASE_PORT + 101 + 10 * $(peer_slot "$1" "$2"))); }
+peer_ops_port()      { echo $((CITYDIR_BASE_PORT + 102 + 10 * $(peer_slot "$1" "$2"))); }
+ccaas_port()         { echo $((CITYDIR_BASE_PORT + 200 + $1)); }
+gateway_port()       { echo $((CITYDIR_BASE_PORT + 300)); }
+
+org_msp()   { echo "${PEER_ORGS[$1]%%:*}"; }
+org_label() { echo "${PEER_ORGS[$1]##*:}"; }
+org_domain() { echo "$(org_label "$1").$DOMAIN"; }
+peer_name() { echo "peer$2.$(org_domain "$1")"; }
+orderer_name() { echo "orderer$1.$DOMAIN"; }
+
+org_dir()     { echo "$CRYPTO/peerOrganizations/$(org_domain "$1")"; }
+peer_dir()    { echo "$(org_dir "$1")/peers/$(peer_name "$1" "$2")"; }
+admin_msp()   { echo "$(org_dir "$1")/users/Admin@$(org_domain "$1")/msp"; }
+orderer_dir() { echo "$CRYPTO/ordererOrganizations/$DOMAIN/orderers/$(orderer_name "$1")"; }
+orderer_admin_dir() { echo "$CRYPTO/ordererOrganizations/$DOMAIN/users/Admin@$DOMAIN"; }
+orderer_ca()  { echo "$CRYPTO/ordererOrganizations/$DOMAIN/tlsca/tlsca.$DOMAIN-cert.pem"; }
+
+log()  { printf '\033[1;34m==>\033[0m %s\n' "$*" >&2; }
+warn() { printf '\033[1;33mwarning:\033[0m %s\n' "$*" >&2; }
+die()  { printf '\033[1;31merror:\033[0m %s\n' "$*" >&2; exit 1; }
+
+# Fabric binaries and default configs: set by fabric_env (lib/fabric-bin.sh).
+FABRIC_BIN="${CITYDIR_FABRIC_BIN:-}"
+FABRIC_SAMPLECONFIG="${CITYDIR_FABRIC_CFG:-}"
+
+# --- processes -----------------------------------------------------------------------------
+
+port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+require_free_port() {
+  if port_in_use "$1"; then
+    die "port $1 (needed for $2) is already in use on 127.0.0.1; stop what holds it, or choose another base with CITYDIR_BASE_PORT"
+  fi
+}
+
+wait_for_port() {  # port, what, seconds
+  local i
+  for ((i = 0; i < ${3:-30} * 10; i++)); do
+    port_in_use "$1" && return 0
+    sleep 0.1
+  done
+  die "$2 did not open port $1 within ${3:-30}s; see its log in $LOGS"
+}
+
+pid_alive() { [[ -f "$PIDS/$1.pid" ]] && kill -0 "$(cat "$PIDS/$1.pid")" 2>/dev/null; }
+
+# Start a background process whose PID we record, so `down` stops exactly what `up` started.
+start_process() {  # name, command...
+  local name=$1; shift
+  mkdir -p "$LOGS" "$PIDS"
+  if pid_alive "$name"; then
+    log "$name already running (pid $(cat "$PIDS/$name.pid"))"
+    return 0
+  fi
+  setsid "$@" >>"$LOGS/$name.log" 2>&1 < /dev/null &
+  echo $! > "$PIDS/$name.pid"
+}
+
+stop_process() {  # name
+  local name=$1 pid i
+  [[ -f "$PIDS/$name.pid" ]] || return 0
+  pid=$(cat "$PIDS/$name.pid")
+  if kill -0 "$pid" 2>/dev/null; then
+    kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+    for ((i = 0; i < 100; i++)); do
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
+  fi
+  rm -f "$PIDS/$name.pid"
+}
+
+# --- identities for the peer CLI ------------------------------------------------------------
+
+# Act as an org's admin against one of its peers (peer CLI environment).
+as_org_admin() {  # org index, peer index
+  export FABRIC_CFG_PATH="$CONFIG/peer"
+  export CORE_PEER_TLS_ENABLED=true
+  export CORE_PEER_LOCALMSPID; CORE_PEER_LOCALMSPID=$(org_msp "$1")
+  export CORE_PEER_MSPCONFIGPATH; CORE_PEER_MSPCONFIGPATH=$(admin_msp "$1")
+  export CORE_PEER_ADDRESS; CORE_PEER_ADDRESS="127.0.0.1:$(peer_port "$1" "${2:-0}")"
+  export CORE_PEER_TLS_ROOTCERT_FILE; CORE_PEER_TLS_ROOTCERT_FILE="$(peer_dir "$1" "${2:-0}")/tls/ca.crt"
+}
+
+orderer_args() {  # the flags every peer CLI call that talks to the orderer needs
+  echo "-o 127.0.0.1:$(orderer_port 0) --tls --cafile $(orderer_ca)"
+}
+
+require_free_port_unless_ours() {  # process name, port, what
+  pid_alive "$1" || require_free_port "$2" "$3"
+}

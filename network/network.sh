@@ -1,0 +1,276 @@
+#!/usr/bin/env bash
+# citydir test network: a real Fabric 3.1 network as native processes on 127.0.0.1.
+# See `network.sh help`. State lives in $CITYDIR_HOME, ports start at $CITYDIR_BASE_PORT.
+set -euo pipefail
+source "$(dirname "$0")/lib/common.sh"
+source "$NETWORK_DIR/lib/fabric-bin.sh"
+source "$NETWORK_DIR/lib/generate.sh"
+source "$NETWORK_DIR/lib/channel.sh"
+source "$NETWORK_DIR/lib/chaincode.sh"
+
+usage() {
+  cat <<EOF
+Usage: network.sh COMMAND [FLAGS]
+
+Commands:
+  up [--bft] [--peers 1|2] [--no-seed] [--no-gateway]
+                 build Fabric if needed, generate crypto and the channel, start orderers and
+                 peers, deploy the chaincode, start the gateway, load the demo directory.
+                 Safe to re-run: what is running is left as it is.
+  down           stop every process this network started (state is kept)
+  clean          down, then delete the network's state directory
+  status [--json] orderers, peers (height), chaincode and gateway
+  fabric [--check]
+                 build the Fabric binaries from the Go module if they are missing
+                 (--check: only say whether they are there, exit 1 if not)
+  deploy         upgrade the chaincode to the next sequence (after a code change)
+  logs NODE      follow a node's log (e.g. orderer0, peer0.health, ccaas-health, gateway)
+  help           this text
+
+Environment:
+  CITYDIR_HOME       state directory (now: $CITYDIR_HOME)
+  CITYDIR_BASE_PORT  first port; all ports derive from it (now: $CITYDIR_BASE_PORT)
+  CITYDIR_FABRIC_BIN, CITYDIR_FABRIC_CFG
+                     use these Fabric v3.1.5 binaries and sampleconfig instead of building
+EOF
+}
+
+usage_error() { echo "network.sh: $*" >&2; usage >&2; exit 2; }
+
+# Topology chosen at first `up` is remembered with the state: crypto is generated for it.
+load_topology() {
+  local want_consensus=$1 want_peers=$2 f="$CITYDIR_HOME/topology.env"
+  if [[ -f "$f" ]]; then
+    # shellcheck disable=SC1090
+    source "$f"
+    if [[ -n "$want_consensus" && "$want_consensus" != "$CITYDIR_CONSENSUS" ]] ||
+       [[ -n "$want_peers" && "$want_peers" != "$CITYDIR_PEERS_PER_ORG" ]]; then
+      die "this network was created with consensus=$CITYDIR_CONSENSUS, peers per org=$CITYDIR_PEERS_PER_ORG; run 'network.sh clean' to change it"
+    fi
+  else
+    CITYDIR_CONSENSUS=${want_consensus:-$CITYDIR_CONSENSUS}
+    CITYDIR_PEERS_PER_ORG=${want_peers:-$CITYDIR_PEERS_PER_ORG}
+    mkdir -p "$CITYDIR_HOME"
+    printf 'CITYDIR_CONSENSUS=%s\nCITYDIR_PEERS_PER_ORG=%s\n' "$CITYDIR_CONSENSUS" "$CITYDIR_PEERS_PER_ORG" > "$f"
+  fi
+  export CITYDIR_CONSENSUS CITYDIR_PEERS_PER_ORG
+}
+
+for_each_peer() {  # callback org peer
+  local o p
+  for ((o = 0; o < ${#PEER_ORGS[@]}; o++)); do
+    for ((p = 0; p < CITYDIR_PEERS_PER_ORG; p++)); do "$1" "$o" "$p"; done
+  done
+}
+
+peer_process() { echo "peer$2.$(org_label "$1")"; }
+
+start_peer() {
+  local name; name=$(peer_process "$1" "$2")
+  if ! pid_alive "$name"; then
+    require_free_port "$(peer_port "$1" "$2")" "$name"
+    require_free_port "$(peer_cc_port "$1" "$2")" "$name (chaincode listener)"
+    require_free_port "$(peer_ops_port "$1" "$2")" "$name (operations)"
+    log "starting $name on 127.0.0.1:$(peer_port "$1" "$2")"
+    start_process "$name" "$NETWORK_DIR/peer.sh" "$1" "$2"
+  fi
+}
+
+wait_peer() { wait_for_port "$(peer_port "$1" "$2")" "$(peer_process "$1" "$2")" 60; }
+
+start_orderers() {
+  local i name
+  for ((i = 0; i < $(orderer_count); i++)); do
+    name="orderer$i"
+    pid_alive "$name" && continue
+    require_free_port "$(orderer_port "$i")" "$name"
+    require_free_port "$(orderer_admin_port "$i")" "$name (admin)"
+    require_free_port "$(orderer_ops_port "$i")" "$name (operations)"
+    log "starting $name on 127.0.0.1:$(orderer_port "$i")"
+    start_process "$name" "$NETWORK_DIR/orderer.sh" "$i"
+  done
+  for ((i = 0; i < $(orderer_count); i++)); do
+    wait_for_port "$(orderer_admin_port "$i")" "orderer$i" 60
+  done
+}
+
+cmd_up() {
+  local consensus="" peers="" seed=1 gateway=1
+  while (($#)); do
+    case $1 in
+      --bft) consensus=bft ;;
+      --peers) [[ "${2:-}" =~ ^[12]$ ]] || usage_error "--peers takes 1 or 2"; peers=$2; shift ;;
+      --no-seed) seed=0 ;;
+      --no-gateway) gateway=0 ;;
+      *) usage_error "unknown flag for up: $1" ;;
+    esac
+    shift
+  done
+  [[ -x "$PYTHON" ]] || die "no Python environment at $PYTHON; run 'make venv' (or 'make up') first"
+  local started=$SECONDS
+  load_topology "$consensus" "$peers"
+  fabric_env
+  generate_all
+  start_orderers
+  join_orderers
+  for_each_peer start_peer
+  for_each_peer wait_peer
+  join_peers
+  if [[ "$(committed_sequence)" == 0 ]]; then
+    deploy_chaincode 1
+  else
+    start_chaincode_servers
+  fi
+  wait_chaincode_ready
+  if ((gateway)); then start_gateway; fi
+  if ((seed)); then seed_directory; fi
+  log "network up in $((SECONDS - started))s"
+  print_summary "$gateway"
+}
+
+# The chaincode answers once the peers have dialled the chaincode servers.
+wait_chaincode_ready() {
+  local i
+  as_org_admin 0 0
+  for ((i = 0; i < 60; i++)); do
+    if peer chaincode query -C "$CHANNEL" -n "$CHAINCODE" -c '{"Args":["Ping","{}"]}' >/dev/null 2>>"$LOGS/peer-cli.log"; then
+      return 0
+    fi
+    sleep 1
+  done
+  die "the chaincode did not answer Ping within 60s; see $LOGS/ccaas-*.log and $LOGS/peer0.databureau.log"
+}
+
+start_gateway() {
+  if [[ ! -f "$CITYDIR_HOME/gateway/gateway.json" ]]; then
+    log "writing the gateway config and dev API tokens"
+    "$PYTHON" "$NETWORK_DIR/lib/gateway_config.py" >/dev/null || die "could not write the gateway config"
+  fi
+  if ! pid_alive gateway; then
+    require_free_port "$(gateway_port)" "the REST gateway"
+    log "starting the REST gateway on http://127.0.0.1:$(gateway_port)"
+    start_process gateway "$NETWORK_DIR/gateway.sh"
+  fi
+  wait_for_port "$(gateway_port)" "the REST gateway" 60
+}
+
+seed_directory() {
+  [[ -f "$CITYDIR_HOME/seeded" ]] && return 0
+  log "loading the demo directory through real transactions"
+  "$PYTHON" "$NETWORK_DIR/lib/seed.py" >>"$LOGS/seed.log" 2>&1 || die "loading the demo directory failed; see $LOGS/seed.log"
+  date -u +%FT%TZ > "$CITYDIR_HOME/seeded"
+}
+
+print_summary() {
+  echo
+  echo "citydir network is up (channel '$CHANNEL', $CITYDIR_CONSENSUS, state in $CITYDIR_HOME)"
+  if (($1)); then
+    echo "  REST API   http://127.0.0.1:$(gateway_port)/api/v1   (OpenAPI: /openapi.json)"
+    echo "  Web page   http://127.0.0.1:$(gateway_port)/"
+    echo "  API tokens $CITYDIR_HOME/gateway/tokens.json"
+  fi
+  echo "  Status     network/network.sh status"
+}
+
+cmd_down() {
+  (($# == 0)) || usage_error "down takes no arguments"
+  local f
+  for f in gateway ccaas-databureau ccaas-civilaffairs ccaas-health; do stop_process "$f"; done
+  if [[ -d "$PIDS" ]]; then
+    for f in "$PIDS"/*.pid; do [[ -e "$f" ]] && stop_process "$(basename "$f" .pid)"; done
+  fi
+  log "network stopped (state kept in $CITYDIR_HOME)"
+}
+
+cmd_clean() {
+  (($# == 0)) || usage_error "clean takes no arguments"
+  cmd_down
+  # Refuse to delete anything that does not look like a network state directory.
+  case "$CITYDIR_HOME" in /|"$HOME"|"$REPO_DIR") die "refusing to delete $CITYDIR_HOME" ;; esac
+  if [[ -d "$CITYDIR_HOME" ]]; then
+    [[ -f "$CITYDIR_HOME/topology.env" || -d "$CITYDIR_HOME/crypto" || -d "$PIDS" ]] ||
+      die "$CITYDIR_HOME does not look like a citydir network; not deleting it"
+    rm -rf "$CITYDIR_HOME"
+  fi
+  log "removed $CITYDIR_HOME"
+}
+
+cmd_status() {
+  local json=0
+  while (($#)); do
+    case $1 in --json) json=1 ;; *) usage_error "unknown flag for status: $1" ;; esac
+    shift
+  done
+  [[ -f "$CITYDIR_HOME/topology.env" ]] && load_topology "" ""
+  fabric_env >/dev/null 2>&1 || true
+  "$PYTHON" "$NETWORK_DIR/lib/status.py" "$json" "$(status_rows)"
+}
+
+# One line per component: kind name org up height; the Python side formats table or JSON.
+status_rows() {
+  local i o p up h
+  for ((i = 0; i < $(orderer_count); i++)); do
+    up=false; h=""
+    if pid_alive "orderer$i"; then up=true; h=$(orderer_height "$i"); fi
+    echo "orderer orderer$i OrdererMSP $up ${h:-0}"
+  done
+  for ((o = 0; o < ${#PEER_ORGS[@]}; o++)); do
+    for ((p = 0; p < CITYDIR_PEERS_PER_ORG; p++)); do
+      up=false; h=""
+      if pid_alive "$(peer_process "$o" "$p")"; then up=true; h=$(peer_height "$o" "$p"); fi
+      echo "peer $(peer_name "$o" "$p") $(org_msp "$o") $up ${h:-0}"
+    done
+  done
+  local seq=0
+  pid_alive "peer0.databureau" && seq=$(committed_sequence)
+  echo "chaincode $CHAINCODE - $([[ $seq != 0 ]] && echo true || echo false) $seq"
+  up=false
+  pid_alive gateway && port_in_use "$(gateway_port)" && up=true
+  echo "gateway http://127.0.0.1:$(gateway_port) - $up 0"
+}
+
+cmd_fabric() {
+  case "${1:-}" in
+    "") fabric_env; log "Fabric binaries: $FABRIC_BIN (config: $FABRIC_SAMPLECONFIG)" ;;
+    --check)
+      if [[ -n "$FABRIC_BIN" ]]; then fabric_env; exit 0; fi
+      binaries_present "$NETWORK_DIR/bin" && [[ "$(cat "$NETWORK_DIR/bin/.version" 2>/dev/null)" == "$FABRIC_COMMIT" ]] ||
+        { echo "Fabric binaries are not built; run 'network/network.sh fabric'" >&2; exit 1; } ;;
+    *) usage_error "unknown flag for fabric: $1" ;;
+  esac
+}
+
+cmd_deploy() {
+  (($# == 0)) || usage_error "deploy takes no arguments"
+  load_topology "" ""
+  fabric_env
+  pid_alive peer0.databureau || die "the network is not running; run 'network.sh up' first"
+  local next=$(( $(committed_sequence) + 1 ))
+  deploy_chaincode "$next"
+  wait_chaincode_ready
+  log "chaincode $CHAINCODE upgraded to sequence $next"
+}
+
+cmd_logs() {
+  (($# == 1)) || usage_error "logs takes one NODE"
+  [[ -f "$LOGS/$1.log" ]] || die "no log for '$1'; known: $(cd "$LOGS" 2>/dev/null && ls -- *.log | sed 's/\.log$//' | tr '\n' ' ')"
+  exec tail -n 100 -F "$LOGS/$1.log"
+}
+
+main() {
+  (($#)) || usage_error "a command is required"
+  local cmd=$1; shift
+  case $cmd in
+    up) cmd_up "$@" ;;
+    down) cmd_down "$@" ;;
+    clean) cmd_clean "$@" ;;
+    status) cmd_status "$@" ;;
+    deploy) cmd_deploy "$@" ;;
+    fabric) cmd_fabric "$@" ;;
+    logs) cmd_logs "$@" ;;
+    help|-h|--help) usage ;;
+    *) usage_error "unknown command '$cmd'" ;;
+  esac
+}
+
+main "$@"

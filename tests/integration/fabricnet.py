@@ -1,0 +1,133 @@
+"""Drive a real citydir test network from tests: its own state dir and ports.
+
+Everything goes through network/network.sh, the same script developers use.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[2]
+NETWORK_SH = REPO / "network" / "network.sh"
+PORT_SPAN = 400  # network.sh derives all ports from base .. base+PORT_SPAN
+
+
+def fabric_unavailable_reason() -> str | None:
+    """None when Fabric's binaries are there; otherwise why not, in the script's words."""
+    proc = subprocess.run([str(NETWORK_SH), "fabric", "--check"], capture_output=True, text=True)
+    if proc.returncode == 0:
+        return None
+    return (proc.stderr or proc.stdout).strip() or f"network.sh fabric --check exited {proc.returncode}"
+
+
+def port_free(port: int) -> bool:
+    with socket.socket() as s:
+        s.settimeout(0.2)
+        return s.connect_ex(("127.0.0.1", port)) != 0
+
+
+def free_base_port(start: int = 31000, stop: int = 60000) -> int:
+    """A base port whose whole span is free, so a test network runs beside any other."""
+    for base in range(start, stop, PORT_SPAN + 100):
+        if all(port_free(p) for p in range(base, base + PORT_SPAN)):
+            return base
+    raise RuntimeError("no free port range for a test network")
+
+
+@dataclass
+class FabricNetwork:
+    home: Path
+    base_port: int
+    env: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.env = {**os.environ, "CITYDIR_HOME": str(self.home), "CITYDIR_BASE_PORT": str(self.base_port)}
+
+    def run(self, *args: str, check: bool = True, timeout: float = 900) -> subprocess.CompletedProcess[str]:
+        proc = subprocess.run(
+            [str(NETWORK_SH), *args], env=self.env, capture_output=True, text=True, timeout=timeout
+        )
+        if check and proc.returncode != 0:
+            raise AssertionError(
+                f"network.sh {' '.join(args)} exited {proc.returncode}:\n"
+                f"{proc.stderr[-4000:]}\n{self.log_tail()}"
+            )
+        return proc
+
+    def up(self, *flags: str) -> None:
+        self.run("up", *flags)
+
+    def down(self) -> None:
+        self.run("down", check=False)
+
+    def status(self) -> dict[str, Any]:
+        out = self.run("status", "--json").stdout
+        result: dict[str, Any] = json.loads(out)
+        return result
+
+    def log_tail(self, lines: int = 30) -> str:
+        logs = self.home / "logs"
+        if not logs.is_dir():
+            return ""
+        parts = []
+        for log in sorted(logs.glob("*.log")):
+            text = log.read_text(errors="replace").splitlines()[-lines:]
+            parts.append(f"--- {log.name}\n" + "\n".join(text))
+        return "\n".join(parts)[-20000:]
+
+    def pids(self) -> list[int]:
+        pids_dir = self.home / "pids"
+        return [int(p.read_text()) for p in pids_dir.glob("*.pid")] if pids_dir.is_dir() else []
+
+    # Paths the tests need, mirroring network/lib/common.sh.
+    def org_dir(self, org_domain: str) -> Path:
+        return self.home / "crypto" / "peerOrganizations" / f"{org_domain}.citydir.local"
+
+    def peer_port(self, org: int, peer: int = 0) -> int:
+        return self.base_port + 100 + 10 * (org * 2 + peer)
+
+    def orderer_port(self, n: int = 0) -> int:
+        return self.base_port + 10 + n
+
+    def gateway_url(self) -> str:
+        return f"http://127.0.0.1:{self.base_port + 300}"
+
+    def peer_cli_env(self, org: int, org_domain: str, msp_id: str, user: str = "Admin") -> dict[str, str]:
+        """Environment for the `peer` CLI acting as USER@org against the org's first peer."""
+        org_dir = self.org_dir(org_domain)
+        domain = f"{org_domain}.citydir.local"
+        return {
+            **self.env,
+            "FABRIC_CFG_PATH": str(self.home / "config" / "peer"),
+            "CORE_PEER_TLS_ENABLED": "true",
+            "CORE_PEER_LOCALMSPID": msp_id,
+            "CORE_PEER_MSPCONFIGPATH": str(org_dir / "users" / f"{user}@{domain}" / "msp"),
+            "CORE_PEER_ADDRESS": f"127.0.0.1:{self.peer_port(org)}",
+            "CORE_PEER_TLS_ROOTCERT_FILE": str(org_dir / "peers" / f"peer0.{domain}" / "tls" / "ca.crt"),
+            "PATH": f"{fabric_bin()}:{os.environ['PATH']}",
+        }
+
+    def orderer_ca(self) -> Path:
+        return (
+            self.home
+            / "crypto"
+            / "ordererOrganizations"
+            / "citydir.local"
+            / "tlsca"
+            / "tlsca.citydir.local-cert.pem"
+        )
+
+    def remove(self) -> None:
+        self.down()
+        shutil.rmtree(self.home, ignore_errors=True)
+
+
+def fabric_bin() -> str:
+    return os.environ.get("CITYDIR_FABRIC_BIN") or str(REPO / "network" / "bin")

@@ -1,0 +1,121 @@
+"""The test network itself: up, status, a cross-org transaction over TLS, down."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from collections.abc import Iterator
+
+import pytest
+
+from tests.integration.fabricnet import FabricNetwork, free_base_port, port_free
+
+ORGS = [("databureau", "DataBureauMSP"), ("civilaffairs", "CivilAffairsMSP"), ("health", "HealthMSP")]
+
+
+@pytest.fixture(scope="module")
+def network(fabric: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FabricNetwork]:
+    # Non-default base port and its own state dir: runs beside a developer's network.
+    net = FabricNetwork(tmp_path_factory.mktemp("citydir-network"), free_base_port(41000))
+    try:
+        net.up("--no-seed", "--no-gateway")
+        yield net
+    finally:
+        net.remove()
+
+
+def peer_cli(net: FabricNetwork, org: int, *args: str) -> subprocess.CompletedProcess[str]:
+    label, msp = ORGS[org]
+    return subprocess.run(
+        ["peer", *args], env=net.peer_cli_env(org, label, msp), capture_output=True, text=True, timeout=120
+    )
+
+
+def test_every_node_is_up_at_the_same_height_with_the_chaincode_committed(network: FabricNetwork) -> None:
+    status = network.status()
+    assert status["channel"] == "citydir"
+    assert [o["up"] for o in status["orderers"]] == [True, True, True]
+    assert sorted(p["org"] for p in status["peers"]) == ["CivilAffairsMSP", "DataBureauMSP", "HealthMSP"]
+    assert all(p["up"] for p in status["peers"])
+    heights = {p["height"] for p in status["peers"]}
+    assert len(heights) == 1 and heights.pop() > 0
+    assert status["chaincode"]["committed"] is True
+    assert status["chaincode"]["sequence"] >= 1
+
+
+def test_a_transaction_from_one_org_reads_back_from_another_orgs_peer(network: FabricNetwork) -> None:
+    department = {
+        "id": "net-test-health",
+        "name": {"zh": "网络测试卫生局", "en": "Network Test Health"},
+        "parent_id": None,
+        "level": "municipal",
+        "msp_id": "HealthMSP",
+        "contact": {"name": "Test", "email": "test@example.org", "phone": "+86 10 0000 0000"},
+    }
+    # Submitted by the data bureau's admin, endorsed by a majority of orgs, over TLS.
+    invoke = peer_cli(
+        network,
+        0,
+        "chaincode",
+        "invoke",
+        "-o",
+        f"127.0.0.1:{network.orderer_port(0)}",
+        "--tls",
+        "--cafile",
+        str(network.orderer_ca()),
+        "-C",
+        "citydir",
+        "-n",
+        "citydir",
+        "--waitForEvent",
+        "--peerAddresses",
+        f"127.0.0.1:{network.peer_port(0)}",
+        "--tlsRootCertFiles",
+        network.peer_cli_env(0, *ORGS[0])["CORE_PEER_TLS_ROOTCERT_FILE"],
+        "--peerAddresses",
+        f"127.0.0.1:{network.peer_port(2)}",
+        "--tlsRootCertFiles",
+        network.peer_cli_env(2, *ORGS[2])["CORE_PEER_TLS_ROOTCERT_FILE"],
+        "-c",
+        json.dumps({"Args": ["RegisterDepartment", json.dumps(department)]}),
+    )
+    assert invoke.returncode == 0, invoke.stderr
+    assert "status:200" in invoke.stderr.replace(" ", "")
+
+    query = peer_cli(
+        network,
+        2,
+        "chaincode",
+        "query",
+        "-C",
+        "citydir",
+        "-n",
+        "citydir",
+        "-c",
+        json.dumps({"Args": ["GetDepartment", json.dumps({"id": "net-test-health"})]}),
+    )
+    assert query.returncode == 0, query.stderr
+    stored = json.loads(query.stdout)
+    assert stored["name"] == department["name"]
+    assert stored["msp_id"] == "HealthMSP"
+    assert stored["status"] == "active"
+
+
+def test_down_stops_every_process_and_frees_every_port(network: FabricNetwork) -> None:
+    pids = network.pids()
+    assert len(pids) >= 9  # 3 orderers, 3 peers, 3 chaincode servers
+    network.down()
+    for pid in pids:
+        assert not os.path.exists(f"/proc/{pid}") or _is_zombie(pid), f"process {pid} still running"
+    busy = [p for p in range(network.base_port, network.base_port + 400) if not port_free(p)]
+    assert busy == [], f"ports still open after down: {busy}"
+    assert all(not o["up"] for o in network.status()["orderers"])
+
+
+def _is_zombie(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split()[2] == "Z"
+    except FileNotFoundError:
+        return True
