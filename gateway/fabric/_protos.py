@@ -1,0 +1,35 @@
+"""The Fabric protobuf modules, typed as ``Any``.
+
+The generated ``*_pb2`` modules build their classes at import time and ship no type stubs,
+so mypy cannot see their attributes. Pinning them to ``Any`` once, here, keeps the untyped
+boundary in one place instead of scattering ``type: ignore`` through the package.
+"""
+
+from typing import Any
+
+from fabric_protos.common import common_pb2 as _common_pb2
+from fabric_protos.common import ledger_pb2 as _ledger_pb2
+from fabric_protos.gateway import gateway_pb2 as _gateway_pb2
+from fabric_protos.gateway import gateway_pb2_grpc as _gateway_pb2_grpc
+from fabric_protos.msp import identities_pb2 as _identities_pb2
+from fabric_protos.orderer import ab_pb2 as _ab_pb2
+from fabric_protos.peer import chaincode_event_pb2 as _chaincode_event_pb2
+from fabric_protos.peer import chaincode_pb2 as _chaincode_pb2
+from fabric_protos.peer import proposal_pb2 as _proposal_pb2
+from fabric_protos.peer import proposal_response_pb2 as _proposal_response_pb2
+from fabric_protos.peer import transaction_pb2 as _transaction_pb2
+
+common_pb2: Any = _common_pb2
+ledger_pb2: Any = _ledger_pb2
+gateway_pb2: Any = _gateway_pb2
+gateway_pb2_grpc: Any = _gateway_pb2_grpc
+identities_pb2: Any = _identities_pb2
+ab_pb2: Any = _ab_pb2
+chaincode_event_pb2: Any = _chaincode_event_pb2
+chaincode_pb2: Any = _chaincode_pb2
+proposal_pb2: Any = _proposal_pb2
+proposal_response_pb2: Any = _proposal_response_pb2
+transaction_pb2: Any = _transaction_pb2
+
+# A protobuf message instance; untyped for the reason above.
+Message = Any
