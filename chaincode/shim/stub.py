@@ -1,0 +1,316 @@
+"""PeerStub: one transaction's ledger API, carried out as requests to the peer.
+
+Every method turns into one or more ChaincodeMessage requests on the transaction's
+conversation (see ``PeerConversation``); the peer answers RESPONSE or ERROR, and an
+ERROR surfaces here as ``PeerError``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from types import TracebackType
+from typing import Any, Generic, Protocol, TypeVar
+
+from chaincode.shim import api, protos
+from chaincode.shim.api import KV, KeyModification, QueryMetadata
+from chaincode.shim.errors import ShimError
+from chaincode.shim.proposal import ProposalContext, to_datetime
+from chaincode.shim.protos import MessageType
+
+# A simple-key range starting at "" would also cover composite keys (they start with
+# "\x00"); like the Go shim, start such ranges just above the composite namespace.
+EMPTY_KEY_SUBSTITUTE = "\x01"
+# QueryMetadata.pageSize is an int32 on the wire.
+MAX_PAGE_SIZE = 2**31 - 1
+
+T = TypeVar("T")
+
+
+class PeerConversation(Protocol):
+    """One transaction's request/response exchange with the peer."""
+
+    def request(self, message_type: MessageType, payload: bytes) -> bytes:
+        """Send a request for this transaction and return the peer's RESPONSE payload.
+
+        Raises PeerError when the peer answers ERROR.
+        """
+        ...
+
+
+class PeerStub:
+    """Implements ``chaincode.shim.api.ChaincodeStub`` against a live peer."""
+
+    def __init__(
+        self,
+        conversation: PeerConversation,
+        channel_id: str,
+        tx_id: str,
+        args: list[bytes],
+        proposal: ProposalContext,
+    ) -> None:
+        self._peer = conversation
+        self._channel_id = channel_id
+        self._tx_id = tx_id
+        self._args = args
+        self._proposal = proposal
+        self._event: Any | None = None  # peer.ChaincodeEvent
+        self._open_iterators: list[_PeerIterator[Any]] = []
+
+    # -- transaction context ------------------------------------------------------------
+
+    @property
+    def tx_id(self) -> str:
+        return self._tx_id
+
+    @property
+    def channel_id(self) -> str:
+        return self._channel_id
+
+    def get_args(self) -> list[bytes]:
+        return list(self._args)
+
+    def get_function_and_parameters(self) -> tuple[str, list[str]]:
+        if not self._args:
+            return "", []
+        function, *params = (arg.decode("utf-8") for arg in self._args)
+        return function, params
+
+    def get_creator(self) -> bytes:
+        return self._proposal.creator
+
+    def get_transient(self) -> dict[str, bytes]:
+        return dict(self._proposal.transient)
+
+    def get_tx_timestamp(self) -> datetime:
+        if self._proposal.timestamp is None:
+            raise ShimError("the peer sent no signed proposal, so the transaction has no timestamp")
+        return self._proposal.timestamp
+
+    # -- single keys -------------------------------------------------------------------
+
+    def get_state(self, key: str) -> bytes | None:
+        _check_key(key)
+        value = self._peer.request(MessageType.GET_STATE, protos.shim.GetState(key=key).SerializeToString())
+        # The peer answers an empty payload for a missing key; Fabric stores no empty values.
+        return value or None
+
+    def put_state(self, key: str, value: bytes) -> None:
+        _check_key(key)
+        if not value:
+            # The peer would record an empty write as a delete: refuse rather than surprise.
+            raise ValueError(f"put_state({key!r}): value must not be empty (use del_state to delete)")
+        message = protos.shim.PutState(key=key, value=bytes(value))
+        self._peer.request(MessageType.PUT_STATE, message.SerializeToString())
+
+    def del_state(self, key: str) -> None:
+        _check_key(key)
+        self._peer.request(MessageType.DEL_STATE, protos.shim.DelState(key=key).SerializeToString())
+
+    # -- ranges --------------------------------------------------------------------------
+
+    def get_state_by_range(self, start_key: str, end_key: str) -> Iterator[KV]:
+        start_key, end_key = _simple_range(start_key, end_key)
+        return self._query_range(start_key, end_key)
+
+    def get_state_by_range_with_pagination(
+        self, start_key: str, end_key: str, page_size: int, bookmark: str
+    ) -> tuple[list[KV], QueryMetadata]:
+        start_key, end_key = _simple_range(start_key, end_key)
+        return self._query_page(start_key, end_key, page_size, bookmark)
+
+    def get_state_by_partial_composite_key(self, object_type: str, attributes: list[str]) -> Iterator[KV]:
+        return self._query_range(*_composite_range(object_type, attributes))
+
+    def get_state_by_partial_composite_key_with_pagination(
+        self, object_type: str, attributes: list[str], page_size: int, bookmark: str
+    ) -> tuple[list[KV], QueryMetadata]:
+        start_key, end_key = _composite_range(object_type, attributes)
+        return self._query_page(start_key, end_key, page_size, bookmark)
+
+    def create_composite_key(self, object_type: str, attributes: list[str]) -> str:
+        return api.create_composite_key(object_type, attributes)
+
+    def split_composite_key(self, composite_key: str) -> tuple[str, list[str]]:
+        return api.split_composite_key(composite_key)
+
+    def get_history_for_key(self, key: str) -> Iterator[KeyModification]:
+        _check_key(key)
+        payload = protos.shim.GetHistoryForKey(key=key).SerializeToString()
+        response = self._peer.request(MessageType.GET_HISTORY_FOR_KEY, payload)
+        return self._track(_PeerIterator(self._peer, response, _decode_key_modification))
+
+    # -- events and key-level endorsement ----------------------------------------------
+
+    def set_event(self, name: str, payload: bytes) -> None:
+        if not name:
+            raise ValueError("event name must not be empty")
+        # The peer fills in chaincode_id and tx_id itself when it receives COMPLETED.
+        self._event = protos.chaincode_event.ChaincodeEvent(event_name=name, payload=bytes(payload))
+
+    def set_state_validation_parameter(self, key: str, endorsement_policy: bytes) -> None:
+        _check_key(key)
+        entry = protos.shim.StateMetadata(
+            metakey=protos.VALIDATION_PARAMETER, value=bytes(endorsement_policy)
+        )
+        message = protos.shim.PutStateMetadata(key=key, metadata=entry)
+        self._peer.request(MessageType.PUT_STATE_METADATA, message.SerializeToString())
+
+    def get_state_validation_parameter(self, key: str) -> bytes | None:
+        _check_key(key)
+        payload = protos.shim.GetStateMetadata(key=key).SerializeToString()
+        result = protos.shim.StateMetadataResult.FromString(
+            self._peer.request(MessageType.GET_STATE_METADATA, payload)
+        )
+        for entry in result.entries:
+            if entry.metakey == protos.VALIDATION_PARAMETER:
+                return bytes(entry.value) or None
+        return None
+
+    # -- for the runtime -----------------------------------------------------------------
+
+    @property
+    def event(self) -> Any | None:
+        """The ChaincodeEvent to attach to COMPLETED, if the contract set one."""
+        return self._event
+
+    def close_open_iterators(self) -> None:
+        """Release iterators the contract abandoned before the peer finished them."""
+        for iterator in self._open_iterators:
+            iterator.close()
+        self._open_iterators.clear()
+
+    # -- helpers -------------------------------------------------------------------------
+
+    def _query_range(self, start_key: str, end_key: str) -> Iterator[KV]:
+        request = protos.shim.GetStateByRange(startKey=start_key, endKey=end_key)
+        response = self._peer.request(MessageType.GET_STATE_BY_RANGE, request.SerializeToString())
+        return self._track(_PeerIterator(self._peer, response, _decode_kv))
+
+    def _query_page(
+        self, start_key: str, end_key: str, page_size: int, bookmark: str
+    ) -> tuple[list[KV], QueryMetadata]:
+        if not 0 < page_size <= MAX_PAGE_SIZE:
+            raise ValueError(f"page_size must be between 1 and {MAX_PAGE_SIZE}, not {page_size}")
+        # With pagination the peer resumes at the bookmark (the next key) and answers the
+        # whole page at once, with the next bookmark in QueryResponse.metadata.
+        metadata = protos.shim.QueryMetadata(pageSize=page_size, bookmark=bookmark)
+        request = protos.shim.GetStateByRange(
+            startKey=start_key, endKey=end_key, metadata=metadata.SerializeToString()
+        )
+        response = self._peer.request(MessageType.GET_STATE_BY_RANGE, request.SerializeToString())
+        with _PeerIterator(self._peer, response, _decode_kv) as page:
+            records = list(page)
+            page_metadata = protos.shim.QueryResponseMetadata.FromString(page.first_metadata)
+        return records, QueryMetadata(
+            fetched_records_count=page_metadata.fetched_records_count, bookmark=page_metadata.bookmark
+        )
+
+    def _track(self, iterator: _PeerIterator[T]) -> _PeerIterator[T]:
+        if iterator.peer_holds_results:
+            self._open_iterators.append(iterator)
+        return iterator
+
+
+class _PeerIterator(Generic[T]):
+    """Walks a peer-side query iterator: one QueryResponse batch at a time.
+
+    The peer sends results in batches; while ``has_more`` is set it keeps the iterator
+    open under ``id`` and we fetch the next batch with QUERY_STATE_NEXT. Once it answers
+    ``has_more = false`` it has already released the iterator, so only an iterator
+    abandoned early needs an explicit QUERY_STATE_CLOSE.
+    """
+
+    def __init__(self, peer: PeerConversation, first_response: bytes, decode: Callable[[bytes], T]) -> None:
+        self._peer = peer
+        self._decode = decode
+        response = protos.shim.QueryResponse.FromString(first_response)
+        self.first_metadata: bytes = bytes(response.metadata)
+        self._id: str = response.id
+        self._batch: list[bytes] = []
+        self._position = 0
+        self._has_more = False
+        self._load(response)
+
+    @property
+    def peer_holds_results(self) -> bool:
+        return self._has_more
+
+    def __iter__(self) -> _PeerIterator[T]:
+        return self
+
+    def __next__(self) -> T:
+        while self._position >= len(self._batch):
+            if not self._has_more:
+                raise StopIteration
+            payload = protos.shim.QueryStateNext(id=self._id).SerializeToString()
+            self._load(
+                protos.shim.QueryResponse.FromString(
+                    self._peer.request(MessageType.QUERY_STATE_NEXT, payload)
+                )
+            )
+        item = self._batch[self._position]
+        self._position += 1
+        return self._decode(item)
+
+    def close(self) -> None:
+        if self._has_more:
+            self._has_more = False
+            self._batch = []
+            payload = protos.shim.QueryStateClose(id=self._id).SerializeToString()
+            self._peer.request(MessageType.QUERY_STATE_CLOSE, payload)
+
+    def __enter__(self) -> _PeerIterator[T]:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def _load(self, response: Any) -> None:
+        self._batch = [bytes(result.resultBytes) for result in response.results]
+        self._position = 0
+        self._has_more = bool(response.has_more)
+
+
+def _decode_kv(result: bytes) -> KV:
+    kv = protos.queryresult.KV.FromString(result)
+    return KV(key=kv.key, value=bytes(kv.value))
+
+
+def _decode_key_modification(result: bytes) -> KeyModification:
+    modification = protos.queryresult.KeyModification.FromString(result)
+    return KeyModification(
+        tx_id=modification.tx_id,
+        timestamp=to_datetime(modification.timestamp),
+        value=bytes(modification.value),
+        is_delete=bool(modification.is_delete),
+    )
+
+
+def _check_key(key: str) -> None:
+    if not key:
+        raise ValueError("key must not be empty")
+    try:
+        key.encode("utf-8")
+    except UnicodeEncodeError as exc:  # lone surrogates: the peer only stores valid UTF-8
+        raise ValueError(f"key {key!r} is not valid UTF-8") from exc
+
+
+def _simple_range(start_key: str, end_key: str) -> tuple[str, str]:
+    start_key = start_key or EMPTY_KEY_SUBSTITUTE
+    for key in (start_key, end_key):
+        if key:
+            _check_key(key)
+        if key.startswith(api.COMPOSITE_KEY_NAMESPACE):
+            raise ValueError(
+                f"range key {key!r} starts with the composite key namespace; use a composite query"
+            )
+    return start_key, end_key
+
+
+def _composite_range(object_type: str, attributes: list[str]) -> tuple[str, str]:
+    # Every key extending the partial key sorts in [prefix, prefix + U+10FFFF).
+    prefix = api.create_composite_key(object_type, attributes)
+    return prefix, prefix + api.MAX_UNICODE_RUNE

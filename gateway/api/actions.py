@@ -1,0 +1,168 @@
+"""What every route does with the ledger: read the body, check it against the chaincode's own
+schema, call the chaincode as the caller, add each entity's block, and shape the answer.
+
+Edge validation uses ``chaincode.directory.schemas.ARGUMENT_SCHEMAS`` when it can be imported,
+so a bad request is refused before any Fabric call; without it the chaincode still checks.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from flask import g, jsonify, request
+from flask.typing import ResponseReturnValue
+
+from gateway.api.errors import ApiError, bad_request
+from gateway.api.ledger import Ledger, LedgerError, Submitted, TransactionInvalid
+from gateway.api.routes import query_args
+from gateway.api.services import services
+
+log = logging.getLogger(__name__)
+
+
+def load_argument_schemas() -> Mapping[str, Any] | None:
+    try:
+        module = importlib.import_module("chaincode.directory.schemas")
+    except ImportError:
+        return None
+    schemas = getattr(module, "ARGUMENT_SCHEMAS", None)
+    return schemas if isinstance(schemas, Mapping) else None
+
+
+def validate_argument(function: str, arg: Mapping[str, Any]) -> None:
+    errors = services().argument_errors(function, arg)
+    if errors:
+        raise ApiError(400, "INVALID_ARGUMENT", f"{function}: {errors[0]['message']}", {"errors": errors})
+
+
+def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    # The chaincode refuses duplicate keys too; refusing here keeps the edge no laxer.
+    document: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in document:
+            raise ValueError(f"duplicate key {key!r}")
+        document[key] = value
+    return document
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def json_body(required: bool = True) -> dict[str, Any]:
+    """The request's JSON object; an empty body is ``{}`` when the route needs nothing more."""
+    raw = request.get_data(cache=True)  # over MAX_CONTENT_LENGTH this raises 413
+    if not raw.strip():
+        if required:
+            raise bad_request("a JSON object body is required")
+        return {}
+    try:
+        body = json.loads(raw, object_pairs_hook=_no_duplicate_keys, parse_constant=_no_constant)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise bad_request(f"malformed JSON: {exc}") from None
+    if not isinstance(body, dict):
+        raise bad_request("the body must be a JSON object")
+    return body
+
+
+def with_path(body: dict[str, Any], **path: str) -> dict[str, Any]:
+    """The argument = body + path fields; a body that names another id is refused, not overridden."""
+    for name, value in path.items():
+        if name in body and body[name] != value:
+            raise bad_request(
+                f"{name} in the body ({body[name]!r}) differs from the path ({value!r})", field=name
+            )
+    return {**body, **path}
+
+
+def ledger() -> Ledger:
+    found: Ledger = g.ledger
+    return found
+
+
+def block_of(tx_id: str) -> int | None:
+    svc = services()
+    block = svc.blocks.get(tx_id)
+    if block is None:
+        try:
+            block = ledger().block_of(tx_id)
+        except LedgerError:
+            # The entity was just read; a missing block number must not fail the read.
+            log.warning("block lookup failed for a transaction", exc_info=True)
+            return None
+        if block is not None:
+            svc.blocks.put(tx_id, block)
+    return block
+
+
+def add_blocks(value: Any) -> Any:
+    """Add ``block`` to every ``ledger: {tx_id, timestamp}`` found in an answer (in place)."""
+    if isinstance(value, dict):
+        meta = value.get("ledger")
+        if isinstance(meta, dict) and isinstance(meta.get("tx_id"), str):
+            meta["block"] = block_of(meta["tx_id"])
+        for key, item in value.items():
+            if key != "ledger":
+                add_blocks(item)
+    elif isinstance(value, list):
+        for item in value:
+            add_blocks(item)
+    return value
+
+
+def query(function: str, arg: Mapping[str, Any]) -> Any:
+    validate_argument(function, arg)
+    return ledger().query(function, arg)
+
+
+def read(function: str, arg: Mapping[str, Any]) -> ResponseReturnValue:
+    return jsonify({"data": add_blocks(query(function, arg))})
+
+
+def page_arg(**filters: Any) -> dict[str, Any]:
+    """The chaincode's list argument: filters given plus page_size/bookmark from the query."""
+    args = query_args()
+    arg = {k: v for k, v in filters.items() if v is not None}
+    for name in ("page_size", "bookmark"):
+        if args.get(name):
+            arg[name] = args[name]
+    return arg
+
+
+def read_page(function: str, arg: Mapping[str, Any]) -> ResponseReturnValue:
+    page = query(function, arg) or {}
+    items = add_blocks(list(page.get("items", [])))
+    return jsonify(
+        {"data": items, "bookmark": page.get("bookmark", ""), "count": page.get("count", len(items))}
+    )
+
+
+def submit(function: str, arg: Mapping[str, Any], status: int = 201) -> ResponseReturnValue:
+    """Submit as the caller; wait for the commit unless ``?wait=false``.
+
+    On an MVCC conflict the whole endorse→submit is re-run (a fresh proposal, so a fresh tx id);
+    the chaincode refuses a duplicate create itself, so a retry cannot write twice.
+    """
+    validate_argument(function, arg)
+    wait = query_args().get("wait", True)
+    svc = services()
+    retries = svc.config.limits.mvcc_retries
+    attempt = 0
+    while True:
+        try:
+            result: Submitted = ledger().submit(function, arg, wait=wait)
+            break
+        except TransactionInvalid as exc:
+            if not exc.retryable or attempt >= retries:
+                raise
+            attempt += 1
+            svc.metrics.count_retry(function)
+    if not wait:
+        return jsonify({"tx_id": result.tx_id}), 202, {"Location": f"/api/v1/transactions/{result.tx_id}"}
+    if result.block is not None:
+        svc.blocks.put(result.tx_id, result.block)
+    return jsonify({"data": add_blocks(result.data), "tx_id": result.tx_id, "block": result.block}), status

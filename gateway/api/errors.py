@@ -1,0 +1,150 @@
+"""Error responses: always ``{"error": {"code", "message", "details"}}``.
+
+HTTP status for the chaincode's codes (the chaincode decides; the gateway only translates):
+
+=====================  ====  ==========================================================
+INVALID_ARGUMENT       400   also the gateway's own checks (schema, query, JSON) — one code
+                             for all bad input, whether caught at the edge or by the chaincode
+UNAUTHENTICATED        401   missing, unknown or expired bearer token
+FORBIDDEN              403
+NOT_FOUND              404
+CONFLICT               409
+FAILED_PRECONDITION    409
+MVCC conflict          409   ``retryable: true``, after the gateway's own bounded retries
+INTERNAL               500
+endorsement failure    502   not the chaincode's answer; ``details.peers`` per peer
+peers unavailable      503
+commit status unknown  504   ordered but not confirmed in time: poll /transactions/{tx_id},
+                             do not resubmit blindly
+=====================  ====  ==========================================================
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, jsonify
+from flask.typing import ResponseReturnValue
+from werkzeug.exceptions import HTTPException
+
+from gateway.api.ledger import (
+    ChaincodeError,
+    CommitUnknown,
+    EndorsementFailed,
+    PeersUnavailable,
+    TransactionInvalid,
+)
+
+log = logging.getLogger(__name__)
+
+CHAINCODE_STATUS = {
+    "INVALID_ARGUMENT": 400,
+    "FORBIDDEN": 403,
+    "NOT_FOUND": 404,
+    "CONFLICT": 409,
+    "FAILED_PRECONDITION": 409,
+    "INTERNAL": 500,
+}
+
+_HTTP_CODES = {
+    400: "INVALID_ARGUMENT",
+    401: "UNAUTHENTICATED",
+    403: "FORBIDDEN",
+    404: "NOT_FOUND",
+    405: "METHOD_NOT_ALLOWED",
+    409: "CONFLICT",
+    413: "PAYLOAD_TOO_LARGE",
+    415: "UNSUPPORTED_MEDIA_TYPE",
+}
+
+
+class ApiError(Exception):
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        details: Any = None,
+        headers: dict[str, str] | None = None,
+        **extra: Any,
+    ) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+        self.details = details if details is not None else {}
+        self.headers = headers or {}
+        self.extra = extra
+
+
+def bad_request(message: str, **details: Any) -> ApiError:
+    return ApiError(400, "INVALID_ARGUMENT", message, details)
+
+
+def unauthenticated(message: str) -> ApiError:
+    return ApiError(401, "UNAUTHENTICATED", message, headers={"WWW-Authenticate": 'Bearer realm="citydir"'})
+
+
+def error_response(err: ApiError) -> ResponseReturnValue:
+    body: dict[str, Any] = {"code": err.code, "message": err.message, "details": err.details}
+    body.update(err.extra)
+    return jsonify({"error": body}), err.status, err.headers
+
+
+def from_ledger(exc: Exception) -> ApiError:
+    if isinstance(exc, ChaincodeError):
+        return ApiError(CHAINCODE_STATUS.get(exc.code, 500), exc.code, exc.message, exc.details)
+    if isinstance(exc, TransactionInvalid):
+        details = {"tx_id": exc.tx_id, "validation_code": exc.code_name, "block": exc.block}
+        if exc.retryable:
+            return ApiError(
+                409,
+                "CONFLICT",
+                "the transaction conflicted with a concurrent one; retry",
+                details,
+                retryable=True,
+            )
+        return ApiError(
+            502, "TRANSACTION_INVALID", f"the transaction was committed as {exc.code_name}", details
+        )
+    if isinstance(exc, PeersUnavailable):
+        return ApiError(503, "UNAVAILABLE", exc.message, {"peers": exc.peers}, headers={"Retry-After": "5"})
+    if isinstance(exc, CommitUnknown):
+        return ApiError(
+            504,
+            "COMMIT_STATUS_UNKNOWN",
+            "ordered, but the commit status did not arrive in time; poll /api/v1/transactions/{tx_id}",
+            {"tx_id": exc.tx_id, "cause": exc.message},
+        )
+    if isinstance(exc, EndorsementFailed):
+        return ApiError(502, "ENDORSEMENT_FAILED", exc.message, {"peers": exc.peers, "tx_id": exc.tx_id})
+    return ApiError(500, "INTERNAL", "internal error")
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(ApiError)
+    def _api_error(err: ApiError) -> ResponseReturnValue:
+        return error_response(err)
+
+    @app.errorhandler(ChaincodeError)
+    @app.errorhandler(TransactionInvalid)
+    @app.errorhandler(PeersUnavailable)
+    @app.errorhandler(EndorsementFailed)
+    @app.errorhandler(CommitUnknown)
+    def _ledger_error(exc: Exception) -> ResponseReturnValue:
+        return error_response(from_ledger(exc))
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException) -> ResponseReturnValue:
+        status = exc.code or 500
+        err = ApiError(status, _HTTP_CODES.get(status, "HTTP_ERROR"), exc.description or exc.name)
+        if status == 405 and exc.response is None:
+            allowed = getattr(exc, "valid_methods", None)
+            if allowed:
+                err.headers["Allow"] = ", ".join(allowed)
+        return error_response(err)
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception) -> ResponseReturnValue:
+        # Logged without the request: headers carry bearer tokens.
+        log.exception("unhandled error: %s", type(exc).__name__)
+        return error_response(ApiError(500, "INTERNAL", "internal error"))

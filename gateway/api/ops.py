@@ -1,0 +1,132 @@
+"""Operations: events (SSE), ledger state, transaction status, health, metrics, OpenAPI."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, request, stream_with_context
+from flask.typing import ResponseReturnValue
+
+from gateway.api import sse
+from gateway.api.actions import ledger
+from gateway.api.errors import bad_request
+from gateway.api.ledger import LedgerError
+from gateway.api.openapi import build_openapi
+from gateway.api.routes import ROUTES, Param, query_args, route
+from gateway.api.services import services
+
+bp = Blueprint("ops", __name__)
+log = logging.getLogger(__name__)
+
+_TX_ID = re.compile(r"^[0-9a-f]{64}$")
+
+
+@route(
+    bp,
+    "/events",
+    "GET",
+    summary="Chaincode events as Server-Sent Events (id = <block>:<tx_id>; resume with Last-Event-ID)",
+    query=(
+        Param("start_block", "integer", "replay from this block (ignored with Last-Event-ID)", minimum=0),
+    ),
+    produces="text/event-stream",
+)
+def events() -> ResponseReturnValue:
+    start_block: int | None = query_args().get("start_block")
+    after_tx: str | None = None
+    last_id = request.headers.get("Last-Event-ID")
+    if last_id:
+        try:
+            start_block, after_tx = sse.parse_last_event_id(last_id)
+        except ValueError as exc:
+            raise bad_request(str(exc)) from None
+    # Opened here, not in the generator, so a failure is an HTTP error rather than a broken stream.
+    stream = ledger().chaincode_events(start_block, after_tx)
+    limits = services().config.limits
+    body = sse.stream_events(stream, limits.sse_heartbeat_seconds, limits.sse_max_seconds)
+    return Response(
+        stream_with_context(body),
+        mimetype="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
+
+
+@route(
+    bp,
+    "/ledger",
+    "GET",
+    summary="Channel height per peer and the latest blocks with their transactions",
+    query=(Param("blocks", "integer", "how many recent blocks", minimum=0, maximum=50),),
+)
+def ledger_state() -> ResponseReturnValue:
+    svc = services()
+    count = query_args().get("blocks", svc.config.limits.recent_blocks)
+    peers = ledger().peer_heights()
+    heights = [p["height"] for p in peers if p.get("height") is not None]
+    return jsonify(
+        {
+            "data": {
+                "channel": svc.config.channel,
+                "chaincode": svc.config.chaincode,
+                "height": max(heights) if heights else ledger().block_height(),
+                "peers": peers,
+                "blocks": ledger().recent_blocks(count) if count else [],
+            }
+        }
+    )
+
+
+@route(
+    bp,
+    "/transactions/<tx_id>",
+    "GET",
+    summary="A transaction's validation status: pending, VALID or its code",
+)
+def transaction_status(tx_id: str) -> ResponseReturnValue:
+    if not _TX_ID.match(tx_id):
+        raise bad_request("tx_id must be 64 lower-case hex characters", tx_id=tx_id)
+    svc = services()
+    block = svc.blocks.get(tx_id)
+    status = "VALID" if block is not None else None
+    if status is None:
+        status, block = ledger().transaction_status(tx_id)
+        if status == "VALID" and block is not None:
+            svc.blocks.put(tx_id, block)
+    return jsonify({"data": {"tx_id": tx_id, "status": status, "block": block}})
+
+
+@route(bp, "/healthz", "GET", summary="The process is up", auth=False)
+def healthz() -> ResponseReturnValue:
+    return jsonify({"status": "ok"})
+
+
+@route(bp, "/readyz", "GET", summary="A peer answers and the chaincode evaluates Ping", auth=False)
+def readyz() -> ResponseReturnValue:
+    svc = services()
+    probe = svc.service_ledger()
+    if probe is None:
+        return jsonify({"ready": False, "reason": "no identity configured"}), 503
+    checks: dict[str, Any] = {}
+    try:
+        checks["peers"] = probe.peer_heights()
+        answering = [p for p in checks["peers"] if p.get("height") is not None]
+        if checks["peers"] and not answering:
+            return jsonify({"ready": False, "reason": "no peer answers", **checks}), 503
+        checks["ping"] = probe.query("Ping", {})
+    except Exception as exc:  # readiness reports any failure (bad key path included) instead of raising
+        if not isinstance(exc, LedgerError):
+            log.warning("readiness probe failed", exc_info=True)
+        return jsonify({"ready": False, "reason": f"{type(exc).__name__}: {exc}", **checks}), 503
+    return jsonify({"ready": True, **checks})
+
+
+@route(bp, "/metrics", "GET", summary="Prometheus metrics", auth=False, produces="text/plain; version=0.0.4")
+def metrics() -> ResponseReturnValue:
+    return Response(services().metrics.render(), content_type="text/plain; version=0.0.4")
+
+
+@route(bp, "/openapi.json", "GET", summary="This document", auth=False)
+def openapi() -> ResponseReturnValue:
+    return jsonify(build_openapi(ROUTES, services().schemas))

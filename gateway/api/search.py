@@ -1,0 +1,226 @@
+"""Full-text search over catalogs: an off-chain, in-memory index, rebuilt from the ledger.
+
+The ledger stays the source of truth: the index only answers "which catalog ids match", and the
+route fetches every hit from the ledger as the caller. It is built lazily (paging ListCatalogs
+as the service identity) and kept fresh by a background thread following chaincode events from
+the block height seen before the build, so nothing committed in between is missed.
+
+Chinese has no spaces: CJK text is indexed by characters and character bigrams. A query matches
+when every query character occurs in the catalog (so 低保 finds 最低生活保障), ranked by exact
+substring, then bigram overlap. Other scripts are indexed by lower-cased words; a query word
+matches a word it prefixes (hosp → hospital).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from gateway.api.ledger import ChaincodeError, ChaincodeEvent, EventStream, Ledger
+
+log = logging.getLogger(__name__)
+
+_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af"
+_CJK_RUN = re.compile(f"[{_CJK}]+")
+_WORD = re.compile(f"[^\\W{_CJK}]+")
+_TITLE_KEYS = frozenset({"title", "name"})
+_PAGE = 200
+
+
+@dataclass(frozen=True)
+class Terms:
+    words: frozenset[str]
+    chars: frozenset[str]
+    bigrams: frozenset[str]
+
+
+def tokenize(text: str) -> Terms:
+    lowered = text.lower()
+    words = set(_WORD.findall(lowered))
+    chars: set[str] = set()
+    bigrams: set[str] = set()
+    for run in _CJK_RUN.findall(lowered):
+        chars.update(run)
+        bigrams.update(run[i : i + 2] for i in range(len(run) - 1))
+    return Terms(frozenset(words), frozenset(chars), frozenset(bigrams))
+
+
+def _strings(value: Any, skip: frozenset[str] = frozenset({"ledger"})) -> Iterable[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            if key not in skip:
+                yield from _strings(item, skip)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item, skip)
+
+
+@dataclass(frozen=True)
+class _Doc:
+    title: str
+    text: str
+    terms: Terms
+
+
+def _document(catalog: Mapping[str, Any]) -> _Doc:
+    title = " ".join(s for key in _TITLE_KEYS for s in _strings(catalog.get(key))).lower()
+    text = " ".join(_strings(catalog)).lower()
+    return _Doc(title, text, tokenize(text))
+
+
+class CatalogIndex:
+    def __init__(self, ledger_provider: Callable[[], Ledger | None] | None = None) -> None:
+        self._provider = ledger_provider
+        self._docs: dict[str, _Doc] = {}
+        self._lock = threading.Lock()
+        self._build_lock = threading.Lock()
+        self._ready = False
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._stream: EventStream | None = None
+
+    # --- contents ---------------------------------------------------------------------------
+
+    def upsert(self, catalog: Mapping[str, Any]) -> None:
+        catalog_id = catalog.get("id")
+        if isinstance(catalog_id, str):
+            doc = _document(catalog)
+            with self._lock:
+                self._docs[catalog_id] = doc
+
+    def remove(self, catalog_id: str) -> None:
+        with self._lock:
+            self._docs.pop(catalog_id, None)
+
+    def __len__(self) -> int:
+        return len(self._docs)
+
+    def search(self, query: str) -> list[str]:
+        """Matching catalog ids, best first (ties by id, so pages are stable)."""
+        wanted = tokenize(query)
+        phrase = " ".join(query.lower().split())
+        if not wanted.words and not wanted.chars:
+            return []
+        with self._lock:
+            docs = list(self._docs.items())
+        scored: list[tuple[float, str]] = []
+        for catalog_id, doc in docs:
+            if not wanted.chars <= doc.terms.chars:
+                continue
+            if not all(any(w.startswith(q) for w in doc.terms.words) for q in wanted.words):
+                continue
+            score = 0.0
+            if phrase in doc.title:
+                score += 10
+            elif phrase in doc.text:
+                score += 5
+            score += 2 * len(wanted.bigrams & doc.terms.bigrams)
+            score += len(wanted.words & doc.terms.words)
+            scored.append((-score, catalog_id))
+        return [catalog_id for _, catalog_id in sorted(scored)]
+
+    # --- keeping it fed from the ledger -----------------------------------------------------
+
+    @property
+    def ready(self) -> bool:
+        return self._ready
+
+    def ensure_ready(self) -> None:
+        """Build on first use and start following events; later calls return at once."""
+        if self._ready or self._provider is None:
+            return
+        with self._build_lock:
+            if self._ready:
+                return
+            ledger = self._provider()
+            if ledger is None:
+                return
+            height = ledger.block_height()
+            self.load(ledger)
+            self._ready = True
+            self._thread = threading.Thread(
+                target=self._follow, args=(height,), name="citydir-catalog-index", daemon=True
+            )
+            self._thread.start()
+
+    def load(self, ledger: Ledger) -> int:
+        """Page every catalog in; returns how many were indexed."""
+        count, bookmark = 0, ""
+        seen: set[str] = set()
+        while True:
+            arg: dict[str, Any] = {"page_size": _PAGE}
+            if bookmark:
+                arg["bookmark"] = bookmark
+            page = ledger.query("ListCatalogs", arg) or {}
+            for catalog in page.get("items", []):
+                self.upsert(catalog)
+                seen.add(str(catalog.get("id")))
+                count += 1
+            bookmark = page.get("bookmark") or ""
+            if not bookmark or not page.get("items"):
+                break
+        with self._lock:
+            for stale in set(self._docs) - seen:
+                del self._docs[stale]
+        return count
+
+    def apply(self, ledger: Ledger, event: ChaincodeEvent) -> None:
+        if not event.name.startswith("Catalog"):
+            return
+        payload = event.payload if isinstance(event.payload, Mapping) else {}
+        ids = payload.get("ids") or ([payload["id"]] if isinstance(payload.get("id"), str) else [])
+        if not ids:
+            self.load(ledger)  # a batch whose payload does not list its ids
+            return
+        for catalog_id in ids:
+            try:
+                self.upsert(ledger.query("GetCatalog", {"id": catalog_id}))
+            except ChaincodeError as exc:
+                if exc.code == "NOT_FOUND":
+                    self.remove(catalog_id)
+                else:
+                    raise
+
+    def _follow(self, start_block: int) -> None:
+        block: int | None = start_block
+        after_tx: str | None = None
+        backoff = 1.0
+        while not self._stop.is_set():
+            ledger = self._provider() if self._provider else None
+            if ledger is None:
+                return
+            try:
+                self._stream = ledger.chaincode_events(block, after_tx)
+                for event in self._stream:
+                    if self._stop.is_set():
+                        break
+                    self.apply(ledger, event)
+                    block, after_tx, backoff = event.block, event.tx_id, 1.0
+            except Exception as exc:  # the stream breaks when peers restart; resume from the last event
+                log.warning(
+                    "catalog index: event stream ended (%s); resuming in %.0fs", type(exc).__name__, backoff
+                )
+            finally:
+                self._close_stream()
+            self._stop.wait(backoff)
+            backoff = min(backoff * 2, 30.0)
+
+    def _close_stream(self) -> None:
+        stream, self._stream = self._stream, None
+        if stream is not None:
+            try:
+                stream.close()
+            except Exception:
+                log.debug("catalog index: closing the event stream failed", exc_info=True)
+
+    def close(self) -> None:
+        self._stop.set()
+        self._close_stream()
+        if self._thread is not None:
+            self._thread.join(timeout=2)

@@ -1,0 +1,19 @@
+"""WSGI entry point: ``app`` reads its configuration from ``$CITYDIR_GATEWAY_CONFIG``.
+
+Serve with threads, not processes: ``/api/v1/events`` streams are long-lived (each holds a
+thread until its bounded lifetime ends), and one process keeps one set of Fabric connections,
+one block cache and one search index::
+
+    CITYDIR_GATEWAY_CONFIG=$CITYDIR_HOME/gateway/gateway.json \\
+        gunicorn --workers 1 --threads 16 --worker-class gthread --timeout 0 \\
+                 --bind 127.0.0.1:8080 'gateway.wsgi:app'
+
+``--timeout 0`` because an SSE response is legitimately silent between heartbeats for the
+gthread worker's watchdog; raise ``--threads`` for more concurrent event streams.
+"""
+
+from __future__ import annotations
+
+from gateway.api import create_app
+
+app = create_app()

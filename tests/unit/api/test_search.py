@@ -1,0 +1,136 @@
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from gateway.api.ledger import ChaincodeEvent
+from gateway.api.search import CatalogIndex, tokenize
+from tests.unit.api.conftest import Env, FakeLedger, entity, not_found, tx
+
+
+def _catalog(catalog_id: str, zh: str, en: str, **fields: Any) -> dict[str, Any]:
+    return entity(
+        catalog_id, tx(1), **{"title": {"zh": zh, "en": en}, "department_id": "civil", "tags": [], **fields}
+    )
+
+
+CATALOGS = [
+    _catalog("min-living", "最低生活保障对象名单", "Minimum living allowance recipients", tags=["welfare"]),
+    _catalog("hospital-beds", "医院床位", "Hospital beds", description="每日更新的床位信息"),
+    _catalog("bus-routes", "公交线路", "Bus routes"),
+]
+
+
+def _index() -> CatalogIndex:
+    index = CatalogIndex()
+    for catalog in CATALOGS:
+        index.upsert(catalog)
+    return index
+
+
+def test_tokenize_cjk_by_characters_and_bigrams() -> None:
+    terms = tokenize("最低生活保障 Hospital-beds")
+    assert {"最", "低", "保", "障"} <= terms.chars
+    assert {"最低", "保障"} <= terms.bigrams
+    assert terms.words == {"hospital", "beds"}
+
+
+def test_chinese_abbreviation_matches() -> None:
+    index = _index()
+    assert index.search("低保") == ["min-living"]  # 低保: characters of 最低生活保障
+    assert index.search("床位") == ["hospital-beds"]
+    assert index.search("生活保障") == ["min-living"]
+    assert index.search("地铁") == []
+
+
+def test_english_words_and_prefixes() -> None:
+    index = _index()
+    assert index.search("hosp") == ["hospital-beds"]
+    assert index.search("BUS routes") == ["bus-routes"]
+    assert index.search("bus beds") == []  # every word must match
+    assert index.search("welfare") == ["min-living"]  # tags are indexed
+    assert index.search("   ") == []
+
+
+def test_ranking_prefers_title_phrase() -> None:
+    index = _index()
+    index.upsert(_catalog("bed-stats", "统计", "Statistics", description="hospital beds per district"))
+    assert index.search("hospital beds") == ["hospital-beds", "bed-stats"]
+
+
+def test_ledger_metadata_is_not_indexed() -> None:
+    index = _index()
+    assert index.search(tx(1)[:10]) == []
+
+
+def test_route_reads_every_hit_from_the_ledger(env: Env) -> None:
+    by_id = {c["id"]: c for c in CATALOGS}
+    env.health.answers["ListCatalogs"] = {"items": CATALOGS, "bookmark": "", "count": 3}
+    env.health.answers["GetCatalog"] = lambda arg: by_id[arg["id"]]
+    env.health.blocks[tx(1)] = 2
+    response = env.client().get("/api/v1/catalogs?q=低保")
+    assert response.status_code == 200
+    out = response.get_json()
+    assert [c["id"] for c in out["data"]] == ["min-living"]
+    assert out["data"][0]["ledger"]["block"] == 2
+    assert ("GetCatalog", {"id": "min-living"}) in env.health.queries
+    assert out["bookmark"] == ""
+
+
+def test_route_pages_filters_and_skips_vanished(env: Env) -> None:
+    many = [
+        _catalog(f"beds-{i}", "床位", f"Beds {i}", share_type="conditional" if i % 2 else "none")
+        for i in range(5)
+    ]
+    env.health.answers["ListCatalogs"] = {"items": many, "bookmark": "", "count": 5}
+
+    def get(arg: dict[str, Any]) -> dict[str, Any]:
+        if arg["id"] == "beds-1":
+            raise not_found("catalog")
+        return next(c for c in many if c["id"] == arg["id"])
+
+    env.health.answers["GetCatalog"] = get
+    client = env.client()
+    first = client.get("/api/v1/catalogs?q=beds&page_size=2").get_json()
+    assert [c["id"] for c in first["data"]] == ["beds-0", "beds-2"]
+    second = client.get(f"/api/v1/catalogs?q=beds&page_size=2&bookmark={first['bookmark']}").get_json()
+    assert [c["id"] for c in second["data"]] == ["beds-3", "beds-4"] and second["bookmark"] == ""
+    filtered = client.get("/api/v1/catalogs?q=beds&share_type=conditional").get_json()
+    assert [c["id"] for c in filtered["data"]] == ["beds-3"]
+    assert client.get("/api/v1/catalogs?q=beds&bookmark=opaque-ledger-bookmark").status_code == 400
+
+
+def test_index_builds_by_paging_and_follows_events() -> None:
+    pages = {
+        "": {"items": CATALOGS[:2], "bookmark": "p2", "count": 2},
+        "p2": {"items": CATALOGS[2:], "bookmark": "", "count": 1},
+    }
+    ledger = FakeLedger()
+    ledger.answers["ListCatalogs"] = lambda arg: pages[arg.get("bookmark", "")]
+    renamed = _catalog("bus-routes", "地铁线路", "Metro lines")
+    ledger.answers["GetCatalog"] = lambda arg: renamed
+    ledger.events = [ChaincodeEvent(8, tx(2), "CatalogUpdated", {"entity": "catalog", "id": "bus-routes"})]
+    index = CatalogIndex(lambda: ledger)
+    try:
+        index.ensure_ready()
+        assert len(index) == 3
+        deadline = time.monotonic() + 2
+        while index.search("地铁") != ["bus-routes"] and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert index.search("地铁") == ["bus-routes"] and index.search("公交") == []
+        # Events are followed from the height seen before the build: nothing falls in between.
+        assert ledger.event_requests[0] == (ledger.height, None)
+    finally:
+        index.close()
+
+
+def test_deleted_catalog_leaves_the_index() -> None:
+    ledger = FakeLedger()
+    ledger.answers["GetCatalog"] = not_found("catalog")
+    index = _index()
+    index.apply(
+        ledger, ChaincodeEvent(9, tx(3), "CatalogDeprecated", {"entity": "catalog", "id": "bus-routes"})
+    )
+    assert index.search("bus") == []
+    index.apply(ledger, ChaincodeEvent(9, tx(3), "AccessRequested", {"entity": "request", "id": "req-1"}))
+    assert len(index) == 2
