@@ -1,0 +1,341 @@
+"""Access requests, the grants that answer them, and the access check (rules 5-7).
+
+Request and grant keys are endorsed by a peer of the catalog owner's MSP: the owner
+decides, and a grant speaks for the owner. (So a withdrawal, too, needs that peer.)
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from .authz import require_active, require_admin_of, require_member_of
+from .catalog import item_names
+from .context import Context
+from .errors import conflict, failed_precondition, invalid_argument
+from .ledger import JSON, IndexEntry, Ledger, add_years, derived_id, format_time, parse_time
+from .policy import peer_of
+
+REQUEST = "request"
+GRANT = "grant"
+MAX_VALIDITY_YEARS = 3
+# The "approver" of an unconditional share: the catalog's own sharing policy.
+POLICY_ROLE = "policy"
+POLICY_SUBJECT = "unconditional-share"
+
+
+def request_indexes(request: JSON) -> set[IndexEntry]:
+    status, request_id = request["status"], request["id"]
+    return {
+        ("request~requester", (request["requester_id"], status, request_id)),
+        ("request~owner", (request["owner_id"], status, request_id)),
+    }
+
+
+def grant_indexes(grant: JSON) -> set[IndexEntry]:
+    # Stored status only (active/revoked): expiry is a matter of time, not of writes.
+    status, grant_id = grant["status"], grant["id"]
+    return {
+        ("grant~grantee", (grant["grantee_id"], status, grant_id)),
+        ("grant~catalog", (grant["catalog_id"], status, grant_id)),
+        ("grant~pair", (grant["grantee_id"], grant["catalog_id"], grant_id)),
+    }
+
+
+# -- requests -------------------------------------------------------------------------
+
+
+def request_access(ctx: Context, args: JSON) -> JSON:
+    ledger = ctx.ledger
+    requester = ledger.require("department", args["requester_id"])
+    require_member_of(ctx.caller, requester, "request access")
+    require_active(requester, "request access")
+    catalog = ledger.require("catalog", args["catalog_id"])
+    _check_requestable(catalog, requester)
+    _check_items(catalog, args["items"], "request.items")
+    until = _future_time(ledger, args["requested_until"], "request.requested_until")
+    request_id = args.get("id") or derived_id("req", ledger.tx_id)
+    if ledger.exists(REQUEST, request_id):
+        raise conflict(f"access request {request_id} already exists", id=request_id)
+    owner = ledger.require("department", catalog["department_id"])
+    request = {
+        "id": request_id,
+        "requester_id": requester["id"],
+        "owner_id": owner["id"],
+        "catalog_id": catalog["id"],
+        "items": args["items"],
+        "purpose": args["purpose"],
+        "legal_basis": args["legal_basis"],
+        "requested_until": format_time(until),
+        "status": "pending",
+        "decision": None,
+        "grant_id": None,
+        "requested_by": ctx.caller.actor(),
+        "created_at": ledger.now_text,
+    }
+    if catalog["share_type"] == "unconditional":
+        # Rule 5: the catalog's policy approves at once, fully recorded like a person's decision.
+        require_active(owner, "share data")
+        by = {"msp_id": owner["msp_id"], "role": POLICY_ROLE, "subject": POLICY_SUBJECT}
+        decision = {"by": by, "at": ledger.now_text, "reason": "the catalog is shared unconditionally"}
+        return _approve(ledger, request, None, owner, decision, None, "AccessApproved")
+    stored = _save_request(ledger, request, None, owner)
+    ledger.announce("AccessRequested", REQUEST, stored)
+    return {"request": stored, "grant": None}
+
+
+def approve(ctx: Context, args: JSON) -> JSON:
+    ledger = ctx.ledger
+    current, owner = _pending_for_owner(ctx, args["id"], "approve access requests")
+    requester = ledger.require("department", current["requester_id"])
+    require_active(requester, "receive grants")
+    catalog = ledger.require("catalog", current["catalog_id"])
+    if catalog["status"] != "published" or catalog["share_type"] == "none":
+        raise failed_precondition(
+            f"catalog {catalog['id']} is {catalog['status']} with share type {catalog['share_type']}; "
+            "only published, shared catalogs can be granted",
+            id=catalog["id"],
+        )
+    approver_until = None
+    if "valid_until" in args:
+        approver_until = _future_time(ledger, args["valid_until"], "decision.valid_until")
+    decision = {"by": ctx.caller.actor(), "at": ledger.now_text, "reason": args["reason"]}
+    return _approve(ledger, current, current, owner, decision, approver_until, "AccessApproved")
+
+
+def reject(ctx: Context, args: JSON) -> JSON:
+    current, owner = _pending_for_owner(ctx, args["id"], "reject access requests")
+    return _close(ctx, current, owner, "rejected", args["reason"], "AccessRejected")
+
+
+def withdraw(ctx: Context, args: JSON) -> JSON:
+    ledger = ctx.ledger
+    current = ledger.require(REQUEST, args["id"])
+    requester = ledger.require("department", current["requester_id"])
+    require_member_of(ctx.caller, requester, "withdraw access requests")
+    require_active(requester, "withdraw access requests")
+    _require_pending(current)
+    owner = ledger.require("department", current["owner_id"])
+    return _close(ctx, current, owner, "withdrawn", "withdrawn by the requester", "AccessWithdrawn")
+
+
+def get_request(ctx: Context, args: JSON) -> JSON:
+    return ctx.ledger.require(REQUEST, args["id"])
+
+
+def list_requests(ctx: Context, args: JSON) -> JSON:
+    by_status: tuple[str, ...] = (args["status"],) if "status" in args else ()
+    if "requester_id" in args:
+        index, attrs = "request~requester", (args["requester_id"], *by_status)
+    else:
+        index, attrs = "request~owner", (args["owner_id"], *by_status)
+    return ctx.ledger.list_page(REQUEST, index, attrs, args)
+
+
+def _check_requestable(catalog: JSON, requester: JSON) -> None:
+    if catalog["department_id"] == requester["id"]:
+        raise invalid_argument(
+            f"request.requester_id: {requester['id']} owns catalog {catalog['id']} and needs no grant for it",
+            "request.requester_id",
+        )
+    if catalog["status"] != "published":
+        deprecated = catalog["status"] == "deprecated"
+        why = "is deprecated and takes no new requests" if deprecated else "is not published"
+        status = catalog["status"]
+        raise failed_precondition(f"catalog {catalog['id']} {why}", id=catalog["id"], status=status)
+    if catalog["share_type"] == "none":
+        raise failed_precondition(
+            f"catalog {catalog['id']} is not shared with other departments (share type none)",
+            id=catalog["id"],
+        )
+
+
+def _check_items(catalog: JSON, items: list[str], root: str) -> None:
+    known = set(item_names(catalog))
+    for index, item in enumerate(items):
+        if item not in known:
+            field = f"{root}[{index}]"
+            raise invalid_argument(f"{field}: catalog {catalog['id']} has no item {item!r}", field)
+
+
+def _future_time(ledger: Ledger, text: str, field: str) -> datetime:
+    """A caller's end date: after this transaction and at most three years ahead."""
+    try:
+        moment = parse_time(text)
+    except ValueError as exc:
+        raise invalid_argument(f"{field}: {text!r} is not a valid date", field) from exc
+    if moment <= ledger.now:
+        raise invalid_argument(f"{field}: {text} is not in the future", field)
+    limit = add_years(ledger.now, MAX_VALIDITY_YEARS)
+    if moment > limit:
+        raise invalid_argument(
+            f"{field}: {text} is more than {MAX_VALIDITY_YEARS} years ahead (latest {format_time(limit)})",
+            field,
+        )
+    return moment
+
+
+def _pending_for_owner(ctx: Context, request_id: str, action: str) -> tuple[JSON, JSON]:
+    current = ctx.ledger.require(REQUEST, request_id)
+    owner = ctx.ledger.require("department", current["owner_id"])
+    require_admin_of(ctx.caller, owner, action)
+    require_active(owner, action)
+    _require_pending(current)
+    return current, owner
+
+
+def _require_pending(request: JSON) -> None:
+    if request["status"] != "pending":
+        raise failed_precondition(
+            f"access request {request['id']} is {request['status']}; only pending requests can change",
+            id=request["id"],
+            status=request["status"],
+        )
+
+
+def _approve(
+    ledger: Ledger,
+    request: JSON,
+    previous: JSON | None,
+    owner: JSON,
+    decision: JSON,
+    approver_until: datetime | None,
+    event: str,
+) -> JSON:
+    grant = _new_grant(ledger, request, approver_until)
+    approved = {**request, "status": "approved", "decision": decision, "grant_id": grant["id"]}
+    stored_request = _save_request(ledger, approved, previous, owner)
+    stored_grant = _save_grant(ledger, grant, None, owner)
+    ledger.announce(event, REQUEST, stored_request)
+    return {"request": stored_request, "grant": present_grant(stored_grant, ledger.now)}
+
+
+def _close(ctx: Context, current: JSON, owner: JSON, status: str, reason: str, event: str) -> JSON:
+    ledger = ctx.ledger
+    decision = {"by": ctx.caller.actor(), "at": ledger.now_text, "reason": reason}
+    stored = _save_request(ledger, {**current, "status": status, "decision": decision}, current, owner)
+    ledger.announce(event, REQUEST, stored)
+    return stored
+
+
+def _save_request(ledger: Ledger, request: JSON, previous: JSON | None, owner: JSON) -> JSON:
+    policy = peer_of(owner["msp_id"])
+    return ledger.save(REQUEST, request, previous=previous, policy=policy, indexes=request_indexes)
+
+
+# -- grants ---------------------------------------------------------------------------
+
+
+def present_grant(grant: JSON, now: datetime) -> JSON:
+    """A grant as read: an active grant past its end reads as expired (nothing is written)."""
+    if grant["status"] == "active" and now > parse_time(grant["valid_until"]):
+        return {**grant, "status": "expired"}
+    return grant
+
+
+def revoke(ctx: Context, args: JSON) -> JSON:
+    ledger = ctx.ledger
+    current = ledger.require(GRANT, args["id"])
+    owner = ledger.require("department", current["owner_id"])
+    require_admin_of(ctx.caller, owner, "revoke grants")
+    require_active(owner, "revoke grants")
+    status = present_grant(current, ledger.now)["status"]
+    if status != "active":
+        raise failed_precondition(
+            f"grant {current['id']} is {status}; only active grants can be revoked",
+            id=current["id"],
+            status=status,
+        )
+    revoked = {"by": ctx.caller.actor(), "at": ledger.now_text, "reason": args["reason"]}
+    stored = _save_grant(ledger, {**current, "status": "revoked", "revoked": revoked}, current, owner)
+    ledger.announce("GrantRevoked", GRANT, stored)
+    return stored
+
+
+def get_grant(ctx: Context, args: JSON) -> JSON:
+    return present_grant(ctx.ledger.require(GRANT, args["id"]), ctx.ledger.now)
+
+
+def list_grants(ctx: Context, args: JSON) -> JSON:
+    wanted: str | None = args.get("status")
+    # "expired" grants are stored as active: scan those, keep the ones past their end.
+    stored_status: tuple[str, ...] = ("active" if wanted == "expired" else wanted,) if wanted else ()
+    if "grantee_id" in args:
+        index, attrs = "grant~grantee", (args["grantee_id"], *stored_status)
+    else:
+        index, attrs = "grant~catalog", (args["catalog_id"], *stored_status)
+    now = ctx.ledger.now
+    return ctx.ledger.list_page(
+        GRANT,
+        index,
+        attrs,
+        args,
+        keep=lambda grant: wanted is None or present_grant(grant, now)["status"] == wanted,
+        present=lambda grant: present_grant(grant, now),
+    )
+
+
+def grant_covers(grant: JSON, catalog: JSON, items: list[str], now: datetime) -> bool:
+    """Active, unexpired, and every item both in the catalog as it is now and in the grant."""
+    if present_grant(grant, now)["status"] != "active":
+        return False
+    current = set(item_names(catalog))
+    granted = set(grant["items"]) if grant["items"] else current  # [] = the whole catalog
+    return all(item in current and item in granted for item in items)
+
+
+def check_access(ctx: Context, args: JSON) -> JSON:
+    ledger = ctx.ledger
+    department = ledger.require("department", args["department_id"])
+    catalog = ledger.require("catalog", args["catalog_id"])
+    item = args["item"]
+    if item not in item_names(catalog):
+        return _verdict(False, "unknown-item")
+    if catalog["department_id"] == department["id"]:
+        return _verdict(True, "owner")
+    if department["status"] != "active":
+        return _verdict(False, "department-suspended")
+    # Only this pair's grants are read: the check costs O(grants of department and catalog).
+    for grant_id in ledger.scan("grant~pair", (department["id"], catalog["id"])):
+        grant = ledger.get(GRANT, grant_id)
+        if grant is not None and grant_covers(grant, catalog, [item], ledger.now):
+            return _verdict(True, "grant", grant_id)
+    return _verdict(False, "no-grant")
+
+
+def _verdict(allowed: bool, reason: str, grant_id: str | None = None) -> JSON:
+    return {"allowed": allowed, "reason": reason, "grant_id": grant_id}
+
+
+def _new_grant(ledger: Ledger, request: JSON, approver_until: datetime | None) -> JSON:
+    """Rule 6: valid from now until the earliest of the request's end, the approver's, and 3 years."""
+    ends = [parse_time(request["requested_until"]), add_years(ledger.now, MAX_VALIDITY_YEARS)]
+    if approver_until is not None:
+        ends.append(approver_until)
+    valid_until = min(ends)
+    if valid_until <= ledger.now:
+        raise failed_precondition(
+            f"access request {request['id']} asked for access until {request['requested_until']}, "
+            "which has passed",
+            id=request["id"],
+        )
+    grant_id = f"grant-{request['id']}"
+    if ledger.exists(GRANT, grant_id):
+        raise conflict(f"grant {grant_id} already exists", id=grant_id)
+    return {
+        "id": grant_id,
+        "request_id": request["id"],
+        "grantee_id": request["requester_id"],
+        "owner_id": request["owner_id"],
+        "catalog_id": request["catalog_id"],
+        "items": request["items"],
+        "valid_from": ledger.now_text,
+        "valid_until": format_time(valid_until),
+        "status": "active",
+        "revoked": None,
+    }
+
+
+def _save_grant(ledger: Ledger, grant: JSON, previous: JSON | None, owner: JSON) -> JSON:
+    policy = peer_of(owner["msp_id"])
+    return ledger.save(GRANT, grant, previous=previous, policy=policy, indexes=grant_indexes)
+
