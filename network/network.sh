@@ -122,6 +122,7 @@ cmd_up() {
     start_chaincode_servers
   fi
   wait_chaincode_ready
+  wait_endorsement_ready
   if ((gateway)); then start_gateway; fi
   if ((seed)); then seed_directory; fi
   log "network up in $((SECONDS - started))s"
@@ -139,6 +140,13 @@ wait_chaincode_ready() {
     sleep 1
   done
   die "the chaincode did not answer Ping within 60s; see $LOGS/ccaas-*.log and $LOGS/peer0.databureau.log"
+}
+
+# Gossip must have spread membership before the peers' Gateways can plan endorsements.
+wait_endorsement_ready() {
+  log "waiting for the peers to discover each other (gossip)"
+  "$PYTHON" "$NETWORK_DIR/lib/wait_ready.py" 120 2>>"$LOGS/wait-ready.log" ||
+    die "the peers could not plan an endorsement within 120s; see $LOGS/wait-ready.log and the peer logs"
 }
 
 start_gateway() {
@@ -248,6 +256,7 @@ cmd_deploy() {
   local next=$(( $(committed_sequence) + 1 ))
   deploy_chaincode "$next"
   wait_chaincode_ready
+  wait_endorsement_ready
   log "chaincode $CHAINCODE upgraded to sequence $next"
 }
 

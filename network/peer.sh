@@ -9,7 +9,7 @@ dir=$(peer_dir "$o" "$p")
 port=$(peer_port "$o" "$p")
 
 export FABRIC_CFG_PATH="$CONFIG/peer"
-export FABRIC_LOGGING_SPEC="${FABRIC_LOGGING_SPEC:-INFO}"
+export FABRIC_LOGGING_SPEC="${CITYDIR_NODE_LOG_SPEC:-INFO}"
 export CORE_PEER_ID; CORE_PEER_ID=$(peer_name "$o" "$p")
 export CORE_PEER_LOCALMSPID; CORE_PEER_LOCALMSPID=$(org_msp "$o")
 export CORE_PEER_MSPCONFIGPATH="$dir/msp"
@@ -20,6 +20,9 @@ export CORE_PEER_CHAINCODEADDRESS="$CORE_PEER_CHAINCODELISTENADDRESS"
 # Gossip: every org's first peer is its anchor; a second peer bootstraps from the first.
 export CORE_PEER_GOSSIP_EXTERNALENDPOINT="127.0.0.1:$port"
 export CORE_PEER_GOSSIP_BOOTSTRAP; CORE_PEER_GOSSIP_BOOTSTRAP="127.0.0.1:$(peer_port "$o" 0)"
+# A test network's peers start together; the first probes fail before they join the
+# channel, and Fabric's 25s default reconnect would keep discovery empty that long.
+export CORE_PEER_GOSSIP_RECONNECTINTERVAL=5s
 export CORE_PEER_TLS_ENABLED=true
 export CORE_PEER_TLS_CERT_FILE="$dir/tls/server.crt"
 export CORE_PEER_TLS_KEY_FILE="$dir/tls/server.key"

@@ -44,5 +44,5 @@ peer_height() {  # org, peer -> height or empty
 
 orderer_height() {  # index -> height or empty
   # shellcheck disable=SC2046
-  osnadmin channel info --channelID "$CHANNEL" $(osnadmin_args "$1") 2>/dev/null | sed -n 's/.*"height": *\([0-9]*\).*/\1/p'
+  osnadmin channel list --channelID "$CHANNEL" $(osnadmin_args "$1") 2>/dev/null | sed -n 's/.*"height": *\([0-9]*\).*/\1/p'
 }

@@ -119,6 +119,7 @@ stop_process() {  # name
 # Act as an org's admin against one of its peers (peer CLI environment).
 as_org_admin() {  # org index, peer index
   export FABRIC_CFG_PATH="$CONFIG/peer"
+  export FABRIC_LOGGING_SPEC=warning  # the CLI's gRPC chatter buries its answer
   export CORE_PEER_TLS_ENABLED=true
   export CORE_PEER_LOCALMSPID; CORE_PEER_LOCALMSPID=$(org_msp "$1")
   export CORE_PEER_MSPCONFIGPATH; CORE_PEER_MSPCONFIGPATH=$(admin_msp "$1")
