@@ -34,7 +34,11 @@ def port_free(port: int) -> bool:
 
 
 def free_base_port(start: int = 31000, stop: int = 60000) -> int:
-    """A base port whose whole span is free, so a test network runs beside any other."""
+    """A base port whose whole span is free, so a test network runs beside any other.
+
+    CITYDIR_TEST_PORT_START moves the search, for test sessions running side by side.
+    """
+    start = int(os.environ.get("CITYDIR_TEST_PORT_START", start))
     for base in range(start, stop, PORT_SPAN + 100):
         if all(port_free(p) for p in range(base, base + PORT_SPAN)):
             return base
