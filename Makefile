@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 # Re-install when the dependency list changes.
 VENV_STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-16)
 
-.PHONY: help up down status clean test unit integration lint venv fabric bench
+.PHONY: help up down status clean test unit integration lint venv fabric bench node-deps browser
 
 help:
 	@echo "make up      set up everything, start the network, gateway and web page"
@@ -22,6 +22,19 @@ $(VENV_STAMP): pyproject.toml
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
 	@rm -f $(VENV)/.installed-* && touch $@
+
+# The official Node client, for the interop test and the side-by-side benchmark.
+NODE_STAMP := tests/interop/node_modules/.installed-$(shell sha256sum tests/interop/package-lock.json | cut -c1-16)
+node-deps: $(NODE_STAMP)
+$(NODE_STAMP): tests/interop/package-lock.json
+	npm ci --prefix tests/interop --no-audit --no-fund --loglevel=error
+	@rm -f tests/interop/node_modules/.installed-* && touch $@
+
+# Debian's Chromium for the browser tests (Playwright drives it; it downloads no browser).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "!!! chromium is not installed and this is not root: browser tests will be SKIPPED (apt-get install chromium)"; fi; }
 
 fabric: venv
 	network/network.sh fabric
@@ -41,14 +54,14 @@ clean:
 # Integration tests bring up networks of their own (temporary state dir, other ports).
 # When Fabric's binaries cannot be had, they are skipped with the reason; set
 # CITYDIR_REQUIRE_FABRIC=1 to make that a failure instead.
-test: venv
+test: venv node-deps browser
 	@network/network.sh fabric || echo "!!! Fabric binaries unavailable: integration tests will be SKIPPED (reason above)"
 	$(PY) -m pytest tests
 
 unit: venv
 	$(PY) -m pytest tests/unit
 
-integration: venv
+integration: venv node-deps browser
 	$(PY) -m pytest tests/integration
 
 lint: venv

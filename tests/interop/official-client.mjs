@@ -1,0 +1,48 @@
+// Runs one evaluate or submit through Fabric's official Node client (@hyperledger/fabric-gateway),
+// so the Python tests can check that our client and the official one agree on the wire.
+// Reads a JSON request on stdin, prints one JSON result on stdout.
+//   {"address", "tlsRootCert", "mspId", "cert", "key", "channel", "chaincode",
+//    "mode": "evaluate"|"submit", "function", "args": [string]}
+import { readFileSync } from 'node:fs';
+import { createPrivateKey } from 'node:crypto';
+import * as grpc from '@grpc/grpc-js';
+import { connect, hash, signers } from '@hyperledger/fabric-gateway';
+
+const request = JSON.parse(readFileSync(0, 'utf8'));
+const client = new grpc.Client(request.address, grpc.credentials.createSsl(readFileSync(request.tlsRootCert)));
+const gateway = connect({
+  client,
+  identity: { mspId: request.mspId, credentials: readFileSync(request.cert) },
+  signer: signers.newPrivateKeySigner(createPrivateKey(readFileSync(request.key))),
+  hash: hash.sha256,
+  evaluateOptions: () => ({ deadline: Date.now() + 10_000 }),
+  endorseOptions: () => ({ deadline: Date.now() + 30_000 }),
+  submitOptions: () => ({ deadline: Date.now() + 10_000 }),
+  commitStatusOptions: () => ({ deadline: Date.now() + 60_000 }),
+});
+const decoder = new TextDecoder();
+
+try {
+  const contract = gateway.getNetwork(request.channel).getContract(request.chaincode);
+  if (request.mode === 'evaluate') {
+    const result = await contract.evaluateTransaction(request.function, ...request.args);
+    console.log(JSON.stringify({ result: decoder.decode(result) }));
+  } else {
+    const submitted = await contract.submitAsync(request.function, { arguments: request.args });
+    const status = await submitted.getStatus();
+    console.log(JSON.stringify({
+      result: decoder.decode(submitted.getResult()),
+      txId: submitted.getTransactionId(),
+      code: status.code,
+      successful: status.successful,
+      block: Number(status.blockNumber),
+    }));
+  }
+} catch (err) {
+  const details = (err.details ?? []).map((d) => ({ address: d.address, mspId: d.mspId, message: d.message }));
+  console.log(JSON.stringify({ error: { name: err.name, message: err.message, details } }));
+  process.exitCode = 1;
+} finally {
+  gateway.close();
+  client.close();
+}
