@@ -27,6 +27,7 @@ from gateway.api.routes import API_PREFIX
 from gateway.api.search import CatalogIndex
 from gateway.api.services import EXTENSION, Services
 from gateway.config import GatewayConfig, load_config, parse_config
+from gateway.web import web_bp
 
 BLUEPRINTS = (departments.bp, catalogs.bp, access.bp, ops.bp)
 
@@ -63,6 +64,7 @@ def create_app(
 
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint, url_prefix=API_PREFIX)
+    app.register_blueprint(web_bp)  # the admin web page, a client of the API like any other
     register_error_handlers(app)
 
     @app.before_request

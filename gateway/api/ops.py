@@ -6,7 +6,7 @@ import logging
 import re
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, request, stream_with_context
+from flask import Blueprint, Response, g, jsonify, request, stream_with_context
 from flask.typing import ResponseReturnValue
 
 from gateway.api import sse
@@ -95,6 +95,16 @@ def transaction_status(tx_id: str) -> ResponseReturnValue:
         if status == "VALID" and block is not None:
             svc.blocks.put(tx_id, block)
     return jsonify({"data": {"tx_id": tx_id, "status": status, "block": block}})
+
+
+@route(bp, "/whoami", "GET", summary="The caller's Fabric identity and its MSP's departments")
+def whoami() -> ResponseReturnValue:
+    # Lets the web page show only what a role may use; the chaincode still decides every write.
+    identity = g.identity
+    page = g.ledger.query("ListDepartments", {"msp_id": identity.msp_id, "page_size": 200})
+    departments = [d["id"] for d in page.get("items", [])]
+    return jsonify({"data": {"msp_id": identity.msp_id, "role": identity.role, "label": identity.label,
+                             "departments": departments}})
 
 
 @route(bp, "/healthz", "GET", summary="The process is up", auth=False)

@@ -1,0 +1,209 @@
+// The page's only door to the server: /api/v1 with the bearer token from sessionStorage.
+import { t } from './i18n.js';
+
+const BASE = '/api/v1';
+const TOKEN_KEY = 'citydir.token';
+
+export const token = {
+  get: () => sessionStorage.getItem(TOKEN_KEY) || '',
+  set: (value) => sessionStorage.setItem(TOKEN_KEY, value),
+  clear: () => sessionStorage.removeItem(TOKEN_KEY),
+};
+
+export class ApiError extends Error {
+  constructor(status, code, message, details = {}, retryable = false) {
+    super(message);
+    this.status = status;
+    this.code = code;
+    this.details = details || {};
+    this.retryable = Boolean(retryable);
+  }
+}
+
+function queryString(query) {
+  if (!query) return '';
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    // The API refuses unknown or empty-but-meaningless parameters, so only send real values.
+    if (value !== undefined && value !== null && value !== '') params.set(key, String(value));
+  }
+  const text = params.toString();
+  return text ? `?${text}` : '';
+}
+
+function headers(extra = {}) {
+  const out = { Accept: 'application/json', ...extra };
+  const current = token.get();
+  if (current) out.Authorization = `Bearer ${current}`;
+  return out;
+}
+
+async function errorFrom(response) {
+  let body = null;
+  try {
+    body = await response.json();
+  } catch {
+    body = null;
+  }
+  const err = body && typeof body === 'object' ? body.error || {} : {};
+  const error = new ApiError(
+    response.status,
+    err.code || `HTTP_${response.status}`,
+    err.message || response.statusText || '',
+    err.details,
+    err.retryable ?? body?.retryable,
+  );
+  if (response.status === 401) window.dispatchEvent(new CustomEvent('citydir:unauthenticated', { detail: error }));
+  return error;
+}
+
+/** fetch + JSON; throws ApiError (status 0 for network failures). */
+export async function api(path, { method = 'GET', body, query, signal } = {}) {
+  const init = { method, headers: headers(), signal, cache: 'no-store' };
+  if (body !== undefined) {
+    init.body = JSON.stringify(body);
+    init.headers['Content-Type'] = 'application/json';
+  }
+  let response;
+  try {
+    response = await fetch(BASE + path + queryString(query), init);
+  } catch (exc) {
+    if (exc?.name === 'AbortError') throw exc;
+    throw new ApiError(0, 'NETWORK', exc?.message || 'network error');
+  }
+  if (!response.ok) throw await errorFrom(response);
+  if (response.status === 204) return null;
+  const text = await response.text();
+  if (!text) return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new ApiError(response.status, 'BAD_RESPONSE', t('err.badResponse'));
+  }
+}
+
+/** The entity inside an answer: `{data: X}` → X; anything else as it is. */
+export function unwrap(json) {
+  return json && typeof json === 'object' && !Array.isArray(json) && 'data' in json ? json.data : json;
+}
+
+/** A page in any of the shapes the API may use → {items, bookmark, count}. */
+export function asPage(json) {
+  let page = json;
+  let bookmark = '';
+  let count;
+  if (page && typeof page === 'object' && !Array.isArray(page) && 'data' in page) {
+    bookmark = page.bookmark || '';
+    count = page.count;
+    page = page.data;
+  }
+  if (Array.isArray(page)) return { items: page, bookmark, count: count ?? page.length };
+  const items = page?.items || page?.results || [];
+  return {
+    items,
+    bookmark: page?.bookmark || page?.next_bookmark || bookmark || '',
+    count: page?.count ?? count ?? items.length,
+  };
+}
+
+export async function getPage(path, query, options = {}) {
+  return asPage(await api(path, { ...options, query }));
+}
+
+/** Every item of a listing, following bookmarks (bounded, so a huge ledger cannot hang the page). */
+export async function listAll(path, query = {}, { max = 2000, signal } = {}) {
+  const items = [];
+  let bookmark = '';
+  do {
+    const page = await getPage(path, { ...query, page_size: 200, bookmark }, { signal });
+    items.push(...page.items);
+    if (!page.items.length || page.bookmark === bookmark) break;
+    bookmark = page.bookmark;
+  } while (bookmark && items.length < max);
+  return items;
+}
+
+/** A write: returns {data, tx_id, block} (tolerating a bare entity). */
+export async function write(path, body = {}, method = 'POST') {
+  const json = await api(path, { method, body });
+  if (json && typeof json === 'object' && ('tx_id' in json || 'data' in json)) {
+    return { data: json.data, tx_id: json.tx_id || null, block: json.block ?? null };
+  }
+  return { data: json, tx_id: null, block: null };
+}
+
+/** A readable, localized sentence for any error thrown here or elsewhere. */
+export function describeError(error) {
+  if (!(error instanceof ApiError)) return t('err.unexpected', { message: error?.message || String(error) });
+  if (error.status === 0) return t('err.network');
+  const label = t(`err.code.${error.code}`, null, '') || t('err.status', { status: error.status });
+  const parts = [error.message ? `${label}: ${error.message}` : label];
+  const details = error.details || {};
+  if (Array.isArray(details.errors)) {
+    parts.push(details.errors.slice(0, 3).map((e) => (e.path ? `${e.path}: ${e.message}` : e.message)).join('; '));
+  }
+  if (Array.isArray(details.peers) && details.peers.length) {
+    parts.push(details.peers.slice(0, 3).map((p) => `${p.msp_id || p.address || ''} ${p.message || ''}`.trim()).join('; '));
+  }
+  if (error.retryable) parts.push(t('err.retryable'));
+  return parts.filter(Boolean).join(' — ');
+}
+
+/**
+ * Server-Sent Events over fetch(): EventSource cannot send the Authorization header, and the
+ * token must never go in a URL. Resolves when the stream ends; rejects with ApiError on a bad answer.
+ */
+export async function streamEvents(path, { onEvent, onOpen, signal, lastEventId } = {}) {
+  const extra = { Accept: 'text/event-stream' };
+  if (lastEventId) extra['Last-Event-ID'] = lastEventId;
+  let response;
+  try {
+    response = await fetch(BASE + path, { headers: headers(extra), signal, cache: 'no-store' });
+  } catch (exc) {
+    if (exc?.name === 'AbortError') throw exc;
+    throw new ApiError(0, 'NETWORK', exc?.message || 'network error');
+  }
+  if (!response.ok) throw await errorFrom(response);
+  if (!response.body) throw new ApiError(response.status, 'BAD_RESPONSE', t('err.badResponse'));
+  onOpen?.();
+  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = '';
+  let event = { type: 'message', data: [], id: null };
+  const dispatch = () => {
+    if (event.data.length) {
+      const text = event.data.join('\n');
+      let data = text;
+      try {
+        data = JSON.parse(text);
+      } catch {
+        /* not JSON: keep the text */
+      }
+      onEvent?.({ type: event.type, id: event.id, data });
+    }
+    event = { type: 'message', data: [], id: null };
+  };
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    buffer += value;
+    for (;;) {
+      const match = /\r\n|\r|\n/.exec(buffer);
+      if (!match) break;
+      // A lone \r at the very end may be the first half of \r\n: wait for the next chunk.
+      if (match[0] === '\r' && match.index === buffer.length - 1) break;
+      const line = buffer.slice(0, match.index);
+      buffer = buffer.slice(match.index + match[0].length);
+      if (line === '') {
+        dispatch();
+        continue;
+      }
+      if (line.startsWith(':')) continue; // heartbeat comment
+      const colon = line.indexOf(':');
+      const field = colon < 0 ? line : line.slice(0, colon);
+      const val = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
+      if (field === 'data') event.data.push(val);
+      else if (field === 'event') event.type = val || 'message';
+      else if (field === 'id') event.id = val;
+    }
+  }
+}

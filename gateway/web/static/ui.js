@@ -1,0 +1,298 @@
+// Shared building blocks: escaped HTML templates, badges, ledger links, toasts, dialogs, form checks.
+import { t, getLang, bi } from './i18n.js';
+
+class Safe {
+  constructor(text) {
+    this.text = text;
+  }
+  toString() {
+    return this.text;
+  }
+}
+
+const ESCAPES = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+export const esc = (value) => String(value).replace(/[&<>"']/g, (c) => ESCAPES[c]);
+export const raw = (text) => new Safe(String(text));
+
+function part(value) {
+  if (value === null || value === undefined || value === false) return '';
+  if (value instanceof Safe) return value.text;
+  if (Array.isArray(value)) return value.map(part).join('');
+  return esc(value);
+}
+
+/** Tagged template: every interpolation is escaped unless it is already Safe (nested html``). */
+export function html(strings, ...values) {
+  let out = strings[0];
+  values.forEach((value, i) => {
+    out += part(value) + strings[i + 1];
+  });
+  return new Safe(out);
+}
+
+export function mount(element, content) {
+  element.innerHTML = part(content);
+  return element;
+}
+
+export const $ = (selector, root = document) => root.querySelector(selector);
+export const $$ = (selector, root = document) => Array.from(root.querySelectorAll(selector));
+
+// --- formatting ------------------------------------------------------------------------------
+
+const locale = () => (getLang() === 'zh' ? 'zh-CN' : 'en-GB');
+
+export function fmtDate(value) {
+  if (!value) return '—';
+  const d = new Date(value);
+  return Number.isNaN(d.getTime()) ? String(value) : d.toLocaleDateString(locale(), { year: 'numeric', month: '2-digit', day: '2-digit' });
+}
+
+export function fmtDateTime(value) {
+  if (!value) return '—';
+  const d = new Date(value);
+  if (Number.isNaN(d.getTime())) return String(value);
+  return d.toLocaleString(locale(), {
+    year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit',
+  });
+}
+
+export const shortId = (id, n = 10) => (id && id.length > n + 2 ? `${id.slice(0, n)}…` : id || '');
+
+export function daysUntil(value) {
+  const d = new Date(value);
+  if (Number.isNaN(d.getTime())) return null;
+  return Math.ceil((d.getTime() - Date.now()) / 86400000);
+}
+
+/** A date input's value (YYYY-MM-DD) → end of that day in UTC, as the chaincode's timestamps are. */
+export const dateToIso = (value) => (value ? `${value}T23:59:59Z` : undefined);
+
+export const today = () => new Date().toISOString().slice(0, 10);
+export const addDays = (days) => new Date(Date.now() + days * 86400000).toISOString().slice(0, 10);
+
+// --- small components ------------------------------------------------------------------------
+
+const KNOWN_BADGES = /^(share|sensitivity|status|level|open|role)$/;
+
+export function badge(kind, value) {
+  if (!value) return '';
+  const cls = KNOWN_BADGES.test(kind) ? `badge badge-${kind} badge-${esc(value)}` : 'badge';
+  return html`<span class="${raw(cls)}">${t(`${kind}.${value}`, null, value)}</span>`;
+}
+
+export function txLink(txId, block) {
+  if (!txId) return html`<span class="muted">—</span>`;
+  return html`<a class="tx-link mono" href="#/tx/${encodeURIComponent(txId)}" title="${txId}">${shortId(txId, 12)}</a>${
+    block !== undefined && block !== null ? html` <span class="muted">· ${t('ledger.block')} ${block}</span>` : ''
+  }`;
+}
+
+/** "tx … · block N · time" of an entity's last write. */
+export function ledgerMeta(ledger) {
+  if (!ledger) return '';
+  return html`<p class="ledger-meta"><span class="ledger-meta-label">${t('ledger.lastWrite')}</span>
+    ${txLink(ledger.tx_id, ledger.block)}${ledger.timestamp ? html` <span class="muted">· ${fmtDateTime(ledger.timestamp)}</span>` : ''}</p>`;
+}
+
+export function deptLabel(depts, id) {
+  const d = depts.get(id);
+  return d ? bi(d.name) || id : id || '—';
+}
+
+export function deptLink(depts, id) {
+  if (!id) return '—';
+  return html`<a href="#/departments/${encodeURIComponent(id)}">${deptLabel(depts, id)}</a>`;
+}
+
+export const loading = () => html`<p class="loading" role="status">${t('common.loading')}</p>`;
+
+export function errorBox(message) {
+  return html`<div class="alert alert-error" role="alert">${message}</div>`;
+}
+
+export function empty(text) {
+  return html`<p class="empty">${text}</p>`;
+}
+
+// --- toasts ----------------------------------------------------------------------------------
+
+export function toast(message, kind = 'info', { timeout } = {}) {
+  const host = document.getElementById('toasts');
+  if (!host) return;
+  const node = document.createElement('div');
+  node.className = `toast toast-${kind}`;
+  if (kind === 'error') node.setAttribute('role', 'alert');
+  const text = document.createElement('span');
+  text.textContent = message;
+  const close = document.createElement('button');
+  close.type = 'button';
+  close.className = 'toast-close';
+  close.setAttribute('aria-label', t('common.dismiss'));
+  close.textContent = '×';
+  close.addEventListener('click', () => node.remove());
+  node.append(text, close);
+  host.append(node);
+  // A few at a time: older ones give way (errors last, as they matter most).
+  const nodes = Array.from(host.children);
+  const extra = nodes.length - 4;
+  nodes.filter((n) => !n.classList.contains('toast-error')).slice(0, Math.max(0, extra)).forEach((n) => n.remove());
+  // Errors stay until dismissed: they must be read, not missed.
+  const ms = timeout ?? (kind === 'error' ? 0 : 6000);
+  if (ms) setTimeout(() => node.remove(), ms);
+}
+
+export function clearToasts() {
+  const host = document.getElementById('toasts');
+  if (host) host.replaceChildren();
+}
+
+// --- dialogs ---------------------------------------------------------------------------------
+
+/**
+ * A modal form asking for a reason (and optionally a date). Resolves with the values, or null.
+ * `fields`: [{name, label, type: 'textarea'|'date'|'text', required, value, min}]
+ */
+export function askDialog({ title, message = '', fields = [], confirm = t('common.confirm'), danger = false }) {
+  return new Promise((resolve) => {
+    const dialog = document.createElement('dialog');
+    dialog.className = 'dialog';
+    const uid = `dlg-${Math.random().toString(36).slice(2, 8)}`;
+    mount(dialog, html`<form method="dialog" novalidate>
+      <h2 id="${uid}-title">${title}</h2>
+      ${message ? html`<p>${message}</p>` : ''}
+      ${fields.map((f) => control({ ...f, id: `${uid}-${f.name}` }))}
+      <div class="form-actions">
+        <button type="button" class="btn" data-cancel>${t('common.cancel')}</button>
+        <button type="submit" class="btn ${danger ? 'btn-danger' : 'btn-primary'}">${confirm}</button>
+      </div>
+    </form>`);
+    dialog.setAttribute('aria-labelledby', `${uid}-title`);
+    document.body.append(dialog);
+    const form = dialog.querySelector('form');
+    let result = null;
+    dialog.querySelector('[data-cancel]').addEventListener('click', () => dialog.close());
+    form.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      if (!checkForm(form)) return;
+      result = formValues(form);
+      dialog.close();
+    });
+    dialog.addEventListener('close', () => {
+      dialog.remove();
+      resolve(result);
+    });
+    dialog.showModal();
+    const first = form.querySelector('input, textarea, select');
+    (first || form.querySelector('button[type=submit]')).focus();
+  });
+}
+
+// --- forms -----------------------------------------------------------------------------------
+
+export const SLUG = '^[a-z][a-z0-9-]{1,62}$';
+
+/**
+ * A labelled control. type: text|email|tel|date|number|textarea|select|checkbox.
+ * options (select): [{value, label}]; `check`: slug|email|future (validated by checkForm).
+ */
+export function control({ id, name, label, type = 'text', value = '', required = false, options = [],
+  hint = '', check = '', placeholder = '', min, max, disabled = false, rows = 3, lang, wide = false, checked = false }) {
+  const describedBy = [hint ? `${id}-hint` : '', `${id}-err`].filter(Boolean).join(' ');
+  const common = html`id="${id}" name="${name}" aria-describedby="${describedBy}"${required ? raw(' required aria-required="true"') : ''}${
+    disabled ? raw(' disabled') : ''}${check ? html` data-check="${check}"` : ''}${lang ? html` lang="${lang}"` : ''}`;
+  let input;
+  if (type === 'textarea') {
+    input = html`<textarea ${common} rows="${rows}" placeholder="${placeholder}">${value ?? ''}</textarea>`;
+  } else if (type === 'select') {
+    input = html`<select ${common}>${options.map((o) => html`<option value="${o.value}"${
+      String(o.value) === String(value ?? '') ? raw(' selected') : ''}>${o.label}</option>`)}</select>`;
+  } else if (type === 'checkbox') {
+    return html`<div class="field field-check"><input type="checkbox" ${common} value="${value}"${
+      checked ? raw(' checked') : ''}><label for="${id}">${label}</label></div>`;
+  } else {
+    input = html`<input type="${type}" ${common} value="${value ?? ''}" placeholder="${placeholder}"${
+      min !== undefined ? html` min="${min}"` : ''}${max !== undefined ? html` max="${max}"` : ''}${
+      check === 'slug' ? html` pattern="${SLUG}" autocomplete="off" spellcheck="false"` : ''}>`;
+  }
+  return html`<div class="field${wide ? ' field-wide' : ''}">
+    <label for="${id}">${label}${required ? html`<span class="req" aria-hidden="true"> *</span>` : ''}</label>
+    ${input}
+    ${hint ? html`<p class="hint" id="${id}-hint">${hint}</p>` : ''}
+    <p class="field-error" id="${id}-err" hidden></p>
+  </div>`;
+}
+
+function problem(el) {
+  const value = el.type === 'checkbox' ? el.checked : (el.value || '').trim();
+  if (el.required && !value) return t('v.required');
+  if (!value) return '';
+  const check = el.dataset.check || '';
+  if (check === 'slug' && !new RegExp(SLUG).test(value)) return t('v.slug');
+  if ((el.type === 'email' || check === 'email') && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value)) return t('v.email');
+  if (el.type === 'date') {
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(new Date(value).getTime())) return t('v.date');
+    if (check === 'future' && value < today()) return t('v.future');
+  }
+  if (el.type === 'number' && value !== '' && Number.isNaN(Number(value))) return t('v.number');
+  if (el.type === 'number' && el.min !== '' && Number(value) < Number(el.min)) return t('v.min', { min: el.min });
+  return '';
+}
+
+export function setFieldError(el, message) {
+  const box = el.form?.querySelector(`#${CSS.escape(el.id)}-err`) || document.getElementById(`${el.id}-err`);
+  el.setAttribute('aria-invalid', message ? 'true' : 'false');
+  if (box) {
+    box.textContent = message || '';
+    box.hidden = !message;
+  }
+}
+
+/** Validates every control (plus `extra(form)` → {name: message}); shows messages; focuses the first bad one. */
+export function checkForm(form, extra) {
+  let first = null;
+  for (const el of form.querySelectorAll('input, select, textarea')) {
+    if (!el.id || el.disabled) continue;
+    const message = problem(el);
+    setFieldError(el, message);
+    if (message && !first) first = el;
+  }
+  const more = extra ? extra(form) || {} : {};
+  for (const [name, message] of Object.entries(more)) {
+    const el = form.elements[name];
+    const target = el instanceof RadioNodeList ? el[0] : el;
+    if (target && message) {
+      setFieldError(target, message);
+      if (!first) first = target;
+    }
+  }
+  if (first) first.focus();
+  return !first;
+}
+
+export function formValues(form) {
+  const out = {};
+  for (const el of form.querySelectorAll('input, select, textarea')) {
+    if (!el.name || el.disabled) continue;
+    if (el.type === 'checkbox') {
+      (out[el.name] ||= []);
+      if (el.checked) out[el.name].push(el.value);
+    } else {
+      out[el.name] = el.value.trim();
+    }
+  }
+  return out;
+}
+
+/** Disable a form's buttons while `task` runs, so a write is not sent twice. */
+export async function busy(form, task) {
+  const buttons = form ? Array.from(form.querySelectorAll('button')) : [];
+  buttons.forEach((b) => { b.disabled = true; });
+  form?.setAttribute('aria-busy', 'true');
+  try {
+    return await task();
+  } finally {
+    buttons.forEach((b) => { b.disabled = false; });
+    form?.removeAttribute('aria-busy');
+  }
+}

@@ -1,0 +1,1 @@
+"""Browser tests of the admin web page (Playwright driving Debian's Chromium)."""

@@ -1,0 +1,81 @@
+"""The web blueprint without a network: what it serves, with which headers, and that the page's
+modules and labels are complete (every import resolves, both languages have every label)."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from flask import Flask
+
+from gateway.web import STATIC_DIR, web_bp
+
+
+def _client(**flask_kwargs: object) -> object:
+    app = Flask(__name__, **flask_kwargs)  # type: ignore[arg-type]
+    app.register_blueprint(web_bp)
+    return app.test_client()
+
+
+@pytest.mark.parametrize("flask_kwargs", [{}, {"static_folder": None}])
+def test_serves_the_page_and_its_assets(flask_kwargs: dict[str, object]) -> None:
+    # With Flask's default /static rule (the app has no static folder of its own) and without one.
+    client = _client(**flask_kwargs)
+    page = client.get("/")  # type: ignore[attr-defined]
+    assert page.status_code == 200
+    assert page.mimetype == "text/html"
+    assert "script-src 'self'" in page.headers["Content-Security-Policy"]
+    assert b'src="/static/app.js"' in page.data
+    for asset, mimetype in (
+        ("app.js", "text/javascript"),
+        ("style.css", "text/css"),
+        ("views/catalogs.js", "text/javascript"),
+    ):
+        answer = client.get(f"/static/{asset}")  # type: ignore[attr-defined]
+        assert answer.status_code == 200, asset
+        assert answer.mimetype == mimetype
+    assert client.get("/static/../__init__.py").status_code == 404  # type: ignore[attr-defined]
+    assert client.get("/static/nope.js").status_code == 404  # type: ignore[attr-defined]
+
+
+def test_every_module_import_resolves() -> None:
+    for module in STATIC_DIR.rglob("*.js"):
+        for target in re.findall(r"""^import .* from '([^']+)';""", module.read_text(), flags=re.M):
+            assert (module.parent / target).resolve().is_file(), f"{module.name} imports missing {target}"
+
+
+def test_no_remote_resources() -> None:
+    # Offline and CSP 'self': nothing may load from another origin.
+    for path in STATIC_DIR.rglob("*"):
+        if path.suffix in (".js", ".css", ".html"):
+            text = path.read_text()
+            assert not re.search(r"""(src|href)=["']https?://""", text), path
+            assert "@import url(" not in text, path
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
+def test_both_languages_label_everything(tmp_path: Path) -> None:
+    script = tmp_path / "keys.mjs"
+    script.write_text(
+        "globalThis.localStorage = {getItem: () => null, setItem() {}};\n"
+        "globalThis.navigator = {language: 'en'};\n"
+        "globalThis.document = {documentElement: {}};\n"
+        f"const m = await import({json.dumps((STATIC_DIR / 'i18n.js').as_uri())});\n"
+        "const d = m.DICTIONARIES;\n"
+        "console.log(JSON.stringify({en: Object.keys(d.en), zh: Object.keys(d.zh)}));\n"
+    )
+    out = subprocess.run(["node", str(script)], capture_output=True, text=True, check=True, timeout=60)
+    keys = json.loads(out.stdout)
+    en, zh = set(keys["en"]), set(keys["zh"])
+    assert en == zh, {"only en": sorted(en - zh), "only zh": sorted(zh - en)}
+    used: set[str] = set()
+    for path in STATIC_DIR.rglob("*"):
+        if path.suffix in (".js", ".html"):
+            text = path.read_text()
+            used |= set(re.findall(r"""\bt\('([A-Za-z0-9_.]+)'""", text))
+            used |= set(re.findall(r'data-i18n="([^"]+)"', text))
+    assert used <= en, sorted(used - en)
