@@ -2,7 +2,7 @@
 
 Playwright never downloads a browser here: it launches ``/usr/bin/chromium``. Without that binary
 or the ``playwright`` package the tests are skipped, loudly (``CITYDIR_REQUIRE_BROWSER=1`` makes that
-a failure). The network comes from the integration harness's fixtures.
+a failure). The network comes from the shared fixtures in tests/conftest.py.
 """
 
 from __future__ import annotations
@@ -14,8 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from tests.integration.conftest import directory_network, fabric  # noqa: F401  (fixtures used by the tests)
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

@@ -119,12 +119,12 @@ def create_health_catalog(base_url: str, tokens: dict[str, dict[str, str]]) -> d
         ],
         "share_type": "conditional",
         "share_conditions": "For social-assistance case work only",
-        "open_type": "restricted",
+        "open_type": "conditional",
         "update_frequency": "daily",
         "format": "JSON",
         "source_system": "HIS",
         "endpoint": "https://data.example.gov/health/beds",
-        "schema_hash": "sha256:" + "0" * 64,
+        "schema_hash": "0" * 64,
         "tags": ["health", "beds", word],
     }
     health.ok("POST", "/catalogs", catalog)

@@ -1,14 +1,14 @@
-"""Integration tests run against real Fabric networks that the tests start themselves."""
+"""Integration tests run against real Fabric networks that the tests start themselves.
+
+The network fixtures (`fabric`, `directory_network`) live in tests/conftest.py, shared by
+every suite.
+"""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-from tests.integration.fabricnet import FabricNetwork, fabric_unavailable_reason, free_base_port
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -16,26 +16,3 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if here in Path(str(item.fspath)).parents:
             item.add_marker(pytest.mark.integration)
-
-
-@pytest.fixture(scope="session")
-def fabric() -> None:
-    """Real Fabric binaries, or a loud skip (a failure with CITYDIR_REQUIRE_FABRIC=1)."""
-    reason = fabric_unavailable_reason()
-    if reason is None:
-        return
-    message = f"Fabric v3.1.5 binaries are not available, so no real network can run: {reason}"
-    if os.environ.get("CITYDIR_REQUIRE_FABRIC") == "1":
-        pytest.fail(message)
-    pytest.skip(message)
-
-
-@pytest.fixture(scope="session")
-def directory_network(fabric: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FabricNetwork]:
-    """One network with the directory chaincode and the gateway, shared by the integration suite."""
-    net = FabricNetwork(tmp_path_factory.mktemp("citydir-net"), free_base_port(31000))
-    try:
-        net.up("--no-seed")
-        yield net
-    finally:
-        net.remove()
