@@ -6,7 +6,7 @@ import {
   control, checkForm, formValues, busy, toast, askDialog, $, $$, shortId, dateToIso, addDays, today,
 } from '../ui.js';
 import {
-  departmentOptions, enumOptions, itemTitle, SHARE_TYPES, CATALOG_STATUSES, SENSITIVITIES,
+  departmentOptions, enumOptions, itemTitle, SHARE_TYPES, CATALOG_STATUSES, SENSITIVITIES, OPEN_TYPES, UPDATE_FREQUENCIES,
 } from './common.js';
 
 const PAGE_SIZE = 20;
@@ -342,8 +342,8 @@ export async function renderForm(main, ctx) {
       ${control({ id: 'c-desc', name: 'description', label: t('common.description'), type: 'textarea', value: typeof c.description === 'object' ? bi(c.description) : c.description, wide: true })}
       ${control({ id: 'c-share', name: 'share_type', label: t('cat.shareType'), type: 'select', required: true, value: c.share_type, options: enumOptions('share', SHARE_TYPES) })}
       ${control({ id: 'c-conditions', name: 'share_conditions', label: t('cat.shareConditions'), value: c.share_conditions, hint: t('cat.conditionsHint') })}
-      ${control({ id: 'c-open', name: 'open_type', label: t('cat.openType'), value: c.open_type, hint: t('cat.openHint') })}
-      ${control({ id: 'c-freq', name: 'update_frequency', label: t('cat.updateFrequency'), value: c.update_frequency, hint: t('cat.freqHint') })}
+      ${control({ id: 'c-open', name: 'open_type', label: t('cat.openType'), type: 'select', required: true, value: c.open_type, options: enumOptions('open', OPEN_TYPES) })}
+      ${control({ id: 'c-freq', name: 'update_frequency', label: t('cat.updateFrequency'), type: 'select', required: true, value: c.update_frequency, options: enumOptions('freq', UPDATE_FREQUENCIES) })}
       ${control({ id: 'c-format', name: 'format', label: t('cat.format'), value: c.format })}
       ${control({ id: 'c-source', name: 'source_system', label: t('cat.sourceSystem'), value: c.source_system })}
       ${control({ id: 'c-endpoint', name: 'endpoint', label: t('cat.endpoint'), value: c.endpoint })}

@@ -36,6 +36,9 @@ export const CATALOG_STATUSES = ['draft', 'published', 'deprecated'];
 export const REQUEST_STATUSES = ['pending', 'approved', 'rejected', 'withdrawn'];
 export const SENSITIVITIES = ['public', 'internal', 'confidential', 'secret'];
 export const LEVELS = ['municipal', 'district', 'subdistrict'];
+// The chaincode's enums (chaincode/directory/schemas.py); anything else is refused there.
+export const OPEN_TYPES = ['open', 'conditional', 'none'];
+export const UPDATE_FREQUENCIES = ['realtime', 'daily', 'weekly', 'monthly', 'quarterly', 'yearly', 'irregular'];
 
 export const enumOptions = (kind, values, blank) => [
   ...(blank === undefined ? [] : [{ value: '', label: blank }]),
