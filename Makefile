@@ -64,6 +64,15 @@ unit: venv
 integration: venv node-deps browser
 	$(PY) -m pytest tests/integration
 
+# Benchmarks, not part of `make test`: uses the running `make up` network, else starts its own.
+# make bench BENCH_ARGS=--quick   (~3 min smoke); .venv/bin/python -m bench --help for options.
+bench: venv node-deps
+	@command -v wrk >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
+	  else echo "!!! wrk is not installed and this is not root: REST reads use the Python client (apt-get install wrk)"; fi; }
+	$(PY) -m pip install --quiet -e '.[dev,bench]'
+	$(PY) -m bench $(BENCH_ARGS)
+
 lint: venv
-	$(VENV)/bin/ruff check chaincode gateway network tests
-	$(VENV)/bin/mypy chaincode gateway
+	$(VENV)/bin/ruff check chaincode gateway network tests bench
+	$(VENV)/bin/mypy chaincode gateway bench

@@ -1,0 +1,237 @@
+"""Results: JSON, a markdown report, and a PNG plot (matplotlib, optional)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+
+def _f(v: Any, digits: int = 1) -> str:
+    if v is None:
+        return "–"
+    if isinstance(v, float):
+        return f"{v:.{digits}f}"
+    return str(v)
+
+
+def _table(rows: list[dict[str, Any]], cols: list[tuple[str, str]]) -> list[str]:
+    out = ["| " + " | ".join(h for h, _ in cols) + " |", "|" + "---|" * len(cols)]
+    for r in rows:
+        out.append("| " + " | ".join(_f(r.get(k)) for _, k in cols) + " |")
+    return out
+
+
+POINT_COLS = [
+    ("op", "op"),
+    ("client", "client"),
+    ("conc.", "concurrency"),
+    ("/s", "throughput_per_s"),
+    ("p50 ms", "p50_ms"),
+    ("p95 ms", "p95_ms"),
+    ("p99 ms", "p99_ms"),
+    ("n", "ok"),
+    ("errors", "errors"),
+    ("tool", "tool"),
+]
+
+
+def markdown(results: dict[str, Any]) -> str:
+    m = results["machine"]
+    s = results["scenarios"]
+    lines = [
+        f"# citydir benchmark {m['date']}",
+        "",
+        f"Machine: {m['cores']} cores, {m['ram_gib']} GiB RAM, {m['cpu_model']}; load average at start "
+        f"{m['load_avg_at_start']}; {m['os']}; Python {m['python']}, Node {m['node']}, "
+        f"{m['wrk'] or 'no wrk'}; "
+        f"commit {m['commit']}.",
+        f"Network: {results['network']['kind']} (base port {results['network']['base_port']}), "
+        f"orderer BatchTimeout {results['network']['orderer'].get('batch_timeout')}, "
+        f"MaxMessageCount {results['network']['orderer'].get('max_message_count')}.",
+        f"Options: {json.dumps(results['options'])}.",
+        "",
+        "Closed loop: each of `conc.` clients keeps one call in flight; writes wait for their commit.",
+        "Percentiles are exact (nearest rank over every call) except with tool `wrk` (its HdrHistogram).",
+        "",
+    ]
+    for title, key in (
+        ("1. REST reads", "rest_reads"),
+        ("2. REST writes (committed)", "rest_writes"),
+        ("3. Python client (gateway.fabric, no HTTP)", "direct"),
+        ("4. Official Node client (@hyperledger/fabric-gateway)", "official"),
+    ):
+        rows = s.get(key) or []
+        lines += [f"## {title}", ""]
+        lines += _table(rows, POINT_COLS) if rows else ["(not run)"]
+        lines.append("")
+    for title, key in (
+        ("REST overhead: REST / Python client (ratio > 1 on p50 = slower)", "rest_vs_direct"),
+        ("Ours / official: Python client / official Node client", "ours_vs_official"),
+    ):
+        rows = s.get(key) or []
+        if rows:
+            base = rows[0]["vs"]
+            lines += [f"## {title}", ""]
+            lines += _table(
+                rows,
+                [
+                    ("op", "op"),
+                    ("conc.", "concurrency"),
+                    ("/s", "throughput"),
+                    (f"{base} /s", f"{base}_throughput"),
+                    ("/s ratio", "throughput_ratio"),
+                    ("p50 ratio", "p50_ratio"),
+                    ("p99 ratio", "p99_ratio"),
+                    ("p50 Δ ms", "p50_delta_ms"),
+                ],
+            )
+            lines.append("")
+    sc = s.get("scale")
+    if sc:
+        lines += ["## 5. Scale", "", sc["note"], ""]
+        lines += _table(
+            sc["loads"],
+            [
+                ("to size", "to_size"),
+                ("catalogs", "catalogs"),
+                ("tx", "transactions"),
+                ("catalogs/tx", "catalogs_per_tx"),
+                ("failed tx", "failed_transactions"),
+                ("s", "elapsed_s"),
+                ("catalogs/s", "catalogs_per_s"),
+                ("tx/s", "tx_per_s"),
+                ("tx p50 ms", "tx_p50_ms"),
+                ("tx p99 ms", "tx_p99_ms"),
+            ],
+        )
+        lines.append("")
+        lines += _table(
+            sc["points"],
+            [
+                ("size", "size"),
+                *POINT_COLS[:1],
+                ("/s", "throughput_per_s"),
+                ("p50 ms", "p50_ms"),
+                ("p95 ms", "p95_ms"),
+                ("p99 ms", "p99_ms"),
+                ("n", "ok"),
+            ],
+        )
+        lines += ["", f"Ratio {sc['ratio_of']} (≈1 when the indexes work):", ""]
+        lines += _table(
+            [{"op": k, **v} for k, v in sc["ratios"].items()],
+            [("op", "op"), ("p50 ratio", "p50_ratio"), ("p99 ratio", "p99_ratio")],
+        )
+        lines.append("")
+    bd = s.get("breakdown")
+    if bd:
+        o = bd["orderer"]
+        lines += [
+            "## 6. Commit latency breakdown (UpdateCatalog)",
+            "",
+            f"Orderer BatchTimeout {o.get('batch_timeout')} ({o.get('configtx')}), "
+            f"MaxMessageCount {o.get('max_message_count')}.",
+            "",
+            "| conc. | n | endorse p50/p99 ms | submit p50/p99 ms | commit wait p50/p99 ms "
+            "| total p50/p99 ms | commit wait p50 / BatchTimeout | share endorse/submit/commit |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
+        for p in bd["points"]:
+            share = p.get("share_of_total", {})
+
+            def pp(k: str, p: dict[str, Any] = p) -> str:
+                return f"{_f(p[k]['p50_ms'])} / {_f(p[k]['p99_ms'])}"
+
+            lines.append(
+                f"| {p['concurrency']} | {p['transactions']} | {pp('endorse')} | {pp('submit')} | "
+                f"{pp('commit_wait')} | {pp('total')} | "
+                f"{_f(p.get('commit_wait_p50_over_batch_timeout'), 2)} | "
+                f"{_f(share.get('endorse'), 2)} / {_f(share.get('submit'), 2)} / "
+                f"{_f(share.get('commit_wait'), 2)} |"
+            )
+        lines.append("")
+    if results.get("notes"):
+        lines += ["## Notes", ""] + [f"- {n}" for n in results["notes"]] + [""]
+    return "\n".join(lines)
+
+
+def plot(results: dict[str, Any], path: Path) -> str | None:
+    """Throughput and p99 vs concurrency per client, and scale latency. None, or why no PNG."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return "matplotlib is not installed (pip install -e '.[bench]'): no PNG"
+    s = results["scenarios"]
+    m = results["machine"]
+    fig, axes = plt.subplots(2, 2, figsize=(13, 9))
+    panels = [
+        (
+            axes[0][0],
+            "reads: throughput",
+            ("rest_reads", "direct", "official"),
+            "get-catalog list-page-50 access-check",
+            "throughput_per_s",
+            "calls/s",
+        ),
+        (
+            axes[0][1],
+            "committed writes: throughput",
+            ("rest_writes", "direct", "official"),
+            "create-catalog update-catalog request-access",
+            "throughput_per_s",
+            "tx/s",
+        ),
+        (
+            axes[1][0],
+            "committed writes: p99 latency",
+            ("rest_writes", "direct", "official"),
+            "create-catalog update-catalog request-access",
+            "p99_ms",
+            "ms",
+        ),
+    ]
+    for ax, title, keys, ops, metric, unit in panels:
+        for key in keys:
+            for op in ops.split():
+                rows = [r for r in s.get(key) or [] if r["op"] == op]
+                if not rows:
+                    continue
+                rows.sort(key=lambda r: r["concurrency"])
+                ax.plot(
+                    [r["concurrency"] for r in rows],
+                    [r[metric] for r in rows],
+                    marker="o",
+                    label=f"{rows[0]['client']} {op}",
+                )
+        ax.set_xscale("log", base=2)
+        ax.set_xlabel("concurrency (in-flight calls)")
+        ax.set_ylabel(unit)
+        ax.set_title(title)
+        ax.grid(True, alpha=0.3)
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(fontsize=7)
+    ax = axes[1][1]
+    sc = s.get("scale")
+    if sc:
+        for op in sc["ratios"]:
+            rows = sorted((p for p in sc["points"] if p["op"] == op), key=lambda p: p["size"])
+            ax.plot([r["size"] for r in rows], [r["p50_ms"] for r in rows], marker="o", label=f"{op} p50")
+        ax.set_xscale("log")
+        ax.set_xlabel("bench catalogs on the ledger")
+        ax.set_ylabel("ms")
+        ax.set_title("scale: read latency (concurrency 1)")
+        ax.grid(True, alpha=0.3)
+        ax.legend(fontsize=7)
+    fig.suptitle(
+        f"citydir bench {m['date']} — {m['cores']} cores, {m['ram_gib']} GiB, {m['cpu_model']}, "
+        f"load avg at start {m['load_avg_at_start']}",
+        fontsize=9,
+    )
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return None
