@@ -94,9 +94,33 @@ def _body_schema(
     derived["required"] = [r for r in derived.get("required", []) if r not in route.body.from_path]
     if not derived["required"]:
         del derived["required"]
+    # The path supplies these: the body leaves them out (one that repeats the path is tolerated,
+    # one that differs is refused), and they no longer count towards minProperties.
+    for name in route.body.from_path:
+        derived.get("properties", {}).pop(name, None)
+    if "minProperties" in derived:
+        derived["minProperties"] = max(0, derived["minProperties"] - len(route.body.from_path))
     derived["description"] = f"{function}'s argument; {', '.join(route.body.from_path)} taken from the path"
     components.setdefault(f"{function}Body", derived)
     return {"$ref": f"#/components/schemas/{function}Body"}
+
+
+# Path parameters no chaincode argument describes.
+_PATH_SCHEMAS: dict[str, dict[str, Any]] = {"tx_id": {"type": "string", "pattern": "^[0-9a-f]{64}$"}}
+
+
+def _path_schema(route: Route, name: str, schemas: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The schema of the chaincode argument field a path parameter fills, so the document does not
+    promise that any string is a valid id; a plain string when no schema says more."""
+    field = name
+    if route.body is not None and len(route.body.from_path) == len(route.path_params):
+        field = route.body.from_path[route.path_params.index(name)]
+    functions = ([route.body.function] if route.body else []) + list(route.chaincode)
+    for function in functions:
+        properties = (schemas or {}).get(function, {}).get("properties", {})
+        if isinstance(properties.get(field), Mapping):
+            return copy.deepcopy(dict(properties[field]))
+    return copy.deepcopy(_PATH_SCHEMAS.get(name, {"type": "string"}))
 
 
 def _responses(route: Route) -> dict[str, Any]:
@@ -142,7 +166,7 @@ def build_openapi(routes: Iterable[Route], schemas: Mapping[str, Any] | None) ->
             "summary": route.summary,
             "tags": [route.tag],
             "parameters": [
-                {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+                {"name": name, "in": "path", "required": True, "schema": _path_schema(route, name, schemas)}
                 for name in route.path_params
             ]
             + [p.openapi() for p in route.query],

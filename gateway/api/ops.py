@@ -103,8 +103,16 @@ def whoami() -> ResponseReturnValue:
     identity = g.identity
     page = g.ledger.query("ListDepartments", {"msp_id": identity.msp_id, "page_size": 200})
     departments = [d["id"] for d in page.get("items", [])]
-    return jsonify({"data": {"msp_id": identity.msp_id, "role": identity.role, "label": identity.label,
-                             "departments": departments}})
+    return jsonify(
+        {
+            "data": {
+                "msp_id": identity.msp_id,
+                "role": identity.role,
+                "label": identity.label,
+                "departments": departments,
+            }
+        }
+    )
 
 
 @route(bp, "/healthz", "GET", summary="The process is up", auth=False)
