@@ -2,12 +2,18 @@
 
 Request and grant keys are endorsed by a peer of the catalog owner's MSP: the owner
 decides, and a grant speaks for the owner. (So a withdrawal, too, needs that peer.)
+
+A grant is in force only while its id is in its catalog's grant register (register.py), which
+every issue and revocation updates under the owner's key-level policy: a grant key that a
+colluding majority wrote as a NEW key, past the owner, is therefore never honoured.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
+from . import register
 from .authz import require_active, require_admin_of, require_member_of
 from .catalog import item_names
 from .context import Context
@@ -201,12 +207,24 @@ def _approve(
     approver_until: datetime | None,
     event: str,
 ) -> JSON:
+    catalog_id = request["catalog_id"]
+    in_force = register.read(ledger, catalog_id)
+    if in_force is None:
+        raise failed_precondition(
+            f"catalog {catalog_id} has no grant register (it predates registers); "
+            "no grant can be issued on it",
+            id=catalog_id,
+        )
     grant = _new_grant(ledger, request, approver_until)
     approved = {**request, "status": "approved", "decision": decision, "grant_id": grant["id"]}
     stored_request = _save_request(ledger, approved, previous, owner)
     stored_grant = _save_grant(ledger, grant, None, owner)
+    register.add(ledger, catalog_id, in_force, grant["id"], peer_of(owner["msp_id"]))
     ledger.announce(event, REQUEST, stored_request)
-    return {"request": stored_request, "grant": present_grant(stored_grant, ledger.now)}
+    return {
+        "request": stored_request,
+        "grant": present_grant(stored_grant, ledger.now, in_force | {grant["id"]}),
+    }
 
 
 def _close(ctx: Context, current: JSON, owner: JSON, status: str, reason: str, event: str) -> JSON:
@@ -225,11 +243,29 @@ def _save_request(ledger: Ledger, request: JSON, previous: JSON | None, owner: J
 # -- grants ---------------------------------------------------------------------------
 
 
-def present_grant(grant: JSON, now: datetime) -> JSON:
-    """A grant as read: an active grant past its end reads as expired (nothing is written)."""
-    if grant["status"] == "active" and now > parse_time(grant["valid_until"]):
+def present_grant(grant: JSON, now: datetime, in_force: frozenset[str] | None) -> JSON:
+    """A grant as read (nothing is written): a stored-active grant reads as ``void`` when its id
+    is not in its catalog's register ``in_force`` (None: the catalog has none), and as
+    ``expired`` when past its end."""
+    if grant["status"] != "active":
+        return grant
+    if in_force is None or grant["id"] not in in_force:
+        return {**grant, "status": "void"}
+    if now > parse_time(grant["valid_until"]):
         return {**grant, "status": "expired"}
     return grant
+
+
+def registers(ledger: Ledger) -> Callable[[str], frozenset[str] | None]:
+    """Catalog id -> its register's grant ids, each register read at most once."""
+    cache: dict[str, frozenset[str] | None] = {}
+
+    def lookup(catalog_id: str) -> frozenset[str] | None:
+        if catalog_id not in cache:
+            cache[catalog_id] = register.read(ledger, catalog_id)
+        return cache[catalog_id]
+
+    return lookup
 
 
 def revoke(ctx: Context, args: JSON) -> JSON:
@@ -238,8 +274,9 @@ def revoke(ctx: Context, args: JSON) -> JSON:
     owner = ledger.require("department", current["owner_id"])
     require_admin_of(ctx.caller, owner, "revoke grants")
     require_active(owner, "revoke grants")
-    status = present_grant(current, ledger.now)["status"]
-    if status != "active":
+    in_force = register.read(ledger, current["catalog_id"])
+    status = present_grant(current, ledger.now, in_force)["status"]
+    if status != "active" or in_force is None:
         raise failed_precondition(
             f"grant {current['id']} is {status}; only active grants can be revoked",
             id=current["id"],
@@ -247,36 +284,51 @@ def revoke(ctx: Context, args: JSON) -> JSON:
         )
     revoked = {"by": ctx.caller.actor(), "at": ledger.now_text, "reason": args["reason"]}
     stored = _save_grant(ledger, {**current, "status": "revoked", "revoked": revoked}, current, owner)
+    register.remove(ledger, current["catalog_id"], in_force, current["id"], peer_of(owner["msp_id"]))
     ledger.announce("GrantRevoked", GRANT, stored)
     return stored
 
 
 def get_grant(ctx: Context, args: JSON) -> JSON:
-    return present_grant(ctx.ledger.require(GRANT, args["id"]), ctx.ledger.now)
+    grant = ctx.ledger.require(GRANT, args["id"])
+    return present_grant(grant, ctx.ledger.now, register.read(ctx.ledger, grant["catalog_id"]))
 
 
 def list_grants(ctx: Context, args: JSON) -> JSON:
     wanted: str | None = args.get("status")
-    # "expired" grants are stored as active: scan those, keep the ones past their end.
-    stored_status: tuple[str, ...] = ("active" if wanted == "expired" else wanted,) if wanted else ()
+    # "expired" and "void" grants are stored as active: scan those, keep the ones that read so.
+    stored_status: tuple[str, ...] = (
+        ("active" if wanted in ("expired", "void") else wanted,) if wanted else ()
+    )
     if "grantee_id" in args:
         index, attrs = "grant~grantee", (args["grantee_id"], *stored_status)
     else:
         index, attrs = "grant~catalog", (args["catalog_id"], *stored_status)
-    now = ctx.ledger.now
+    now, lookup = ctx.ledger.now, registers(ctx.ledger)
+
+    def present(grant: JSON) -> JSON:
+        return present_grant(grant, now, lookup(grant["catalog_id"]))
+
     return ctx.ledger.list_page(
         GRANT,
         index,
         attrs,
         args,
-        keep=lambda grant: wanted is None or present_grant(grant, now)["status"] == wanted,
-        present=lambda grant: present_grant(grant, now),
+        # An index entry is a hint only (a forged new one may point at another party's grant).
+        keep=lambda grant: (
+            all(grant[field] == args[field] for field in ("grantee_id", "catalog_id") if field in args)
+            and (wanted is None or present(grant)["status"] == wanted)
+        ),
+        present=present,
     )
 
 
-def grant_covers(grant: JSON, catalog: JSON, items: list[str], now: datetime) -> bool:
-    """Active, unexpired, and every item both in the catalog as it is now and in the grant."""
-    if present_grant(grant, now)["status"] != "active":
+def grant_covers(
+    grant: JSON, catalog: JSON, items: list[str], now: datetime, in_force: frozenset[str] | None
+) -> bool:
+    """On this catalog, in its register, unexpired, and every item both in the catalog as it is
+    now and in the grant. ``in_force`` is the catalog's register."""
+    if grant["catalog_id"] != catalog["id"] or present_grant(grant, now, in_force)["status"] != "active":
         return False
     current = set(item_names(catalog))
     granted = set(grant["items"]) if grant["items"] else current  # [] = the whole catalog
@@ -294,10 +346,21 @@ def check_access(ctx: Context, args: JSON) -> JSON:
         return _verdict(True, "owner")
     if department["status"] != "active":
         return _verdict(False, "department-suspended")
+    in_force = register.read(ledger, catalog["id"])
+    if in_force is None:
+        return _verdict(False, "no-grant-register")
     # Only this pair's grants are read: the check costs O(grants of department and catalog).
+    # An index entry is only a hint (a new key anyone's majority could write): the grant must
+    # be in the register, and be this department's grant on this catalog.
     for grant_id in ledger.scan("grant~pair", (department["id"], catalog["id"])):
+        if grant_id not in in_force:
+            continue
         grant = ledger.get(GRANT, grant_id)
-        if grant is not None and grant_covers(grant, catalog, [item], ledger.now):
+        if (
+            grant is not None
+            and grant["grantee_id"] == department["id"]
+            and grant_covers(grant, catalog, [item], ledger.now, in_force)
+        ):
             return _verdict(True, "grant", grant_id)
     return _verdict(False, "no-grant")
 
@@ -338,4 +401,3 @@ def _new_grant(ledger: Ledger, request: JSON, approver_until: datetime | None) -
 def _save_grant(ledger: Ledger, grant: JSON, previous: JSON | None, owner: JSON) -> JSON:
     policy = peer_of(owner["msp_id"])
     return ledger.save(GRANT, grant, previous=previous, policy=policy, indexes=grant_indexes)
-

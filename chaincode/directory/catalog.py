@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import register
 from .authz import require_active, require_admin_of
 from .context import Context
 from .errors import DirectoryError, ErrorCode, conflict, failed_precondition, invalid_argument
@@ -33,7 +34,7 @@ def indexes(catalog: JSON) -> set[IndexEntry]:
 
 def create(ctx: Context, args: JSON) -> JSON:
     catalog, department = _prepare_new(ctx, args, "catalog")
-    stored = _save(ctx.ledger, catalog, None, department)
+    stored = _save_new(ctx.ledger, catalog, department)
     ctx.ledger.announce("CatalogCreated", KIND, stored)
     return stored
 
@@ -48,7 +49,7 @@ def create_many(ctx: Context, args: JSON) -> JSON:
             raise conflict(f"{root}.id: catalog {new['id']} appears twice in the batch", field=f"{root}.id")
         seen.add(new["id"])
         prepared.append(_prepare_new(ctx, new, root))
-    ids = [_save(ctx.ledger, catalog, None, department)["id"] for catalog, department in prepared]
+    ids = [_save_new(ctx.ledger, catalog, department)["id"] for catalog, department in prepared]
     ctx.ledger.emit("CatalogsCreated", {"entity": KIND, "ids": ids, "version": 1})
     return {"created": ids}
 
@@ -109,10 +110,9 @@ def item_names(catalog: JSON) -> list[str]:
 
 
 def _matches(catalog: JSON, args: JSON) -> bool:
-    return (
-        all(catalog[key] == args[key] for key in ("department_id", "share_type", "status") if key in args)
-        and ("tag" not in args or args["tag"] in catalog["tags"])
-    )
+    return all(
+        catalog[key] == args[key] for key in ("department_id", "share_type", "status") if key in args
+    ) and ("tag" not in args or args["tag"] in catalog["tags"])
 
 
 def _move(ctx: Context, catalog_id: str, source: str, target: str, event: str, reason: str | None) -> JSON:
@@ -141,6 +141,7 @@ def _prepare_new(ctx: Context, args: JSON, root: str) -> tuple[JSON, JSON]:
     require_active(department, "change its catalogs")
     if ledger.exists(KIND, args["id"]):
         raise conflict(f"{root}.id: catalog {args['id']} already exists", id=args["id"], field=f"{root}.id")
+    register.require_absent(ledger, args["id"], root)
     items = [_item(item) for item in args["items"]]
     _check_item_names(items, root)
     _check_responsibilities(ledger, department, args["responsibility_ids"], [], root)
@@ -213,6 +214,13 @@ def _check_responsibilities(
                 f"{field}: responsibility {responsibility_id} is retired and cannot be linked",
                 id=responsibility_id,
             )
+
+
+def _save_new(ledger: Ledger, catalog: JSON, department: JSON) -> JSON:
+    """A new catalog and its empty grant register, both under the owner's key-level policy."""
+    stored = _save(ledger, catalog, None, department)
+    register.create(ledger, catalog["id"], peer_of(department["msp_id"]))
+    return stored
 
 
 def _save(ledger: Ledger, catalog: JSON, previous: JSON | None, department: JSON) -> JSON:

@@ -117,6 +117,14 @@ class Ledger:
     def exists(self, kind: str, entity_id: str) -> bool:
         return self._stub.get_state(self.key(kind, entity_id)) is not None
 
+    def get_raw(self, key: str) -> bytes | None:
+        """A key that holds no entity (e.g. a catalog's grant register), as stored."""
+        return self._stub.get_state(key)
+
+    def put_json(self, key: str, value: JSON, policy: bytes) -> None:
+        """Write a non-entity JSON record (canonical, never empty) with a key-level policy."""
+        self._put(key, canonical_json(value), policy)
+
     def save(
         self, kind: str, entity: JSON, *, previous: JSON | None, policy: bytes, indexes: IndexFn
     ) -> JSON:

@@ -302,7 +302,7 @@ ARGUMENT_SCHEMAS: dict[str, Schema] = {
             {
                 "grantee_id": SLUG,
                 "catalog_id": SLUG,
-                "status": {"enum": ["active", "revoked", "expired"]},
+                "status": {"enum": ["active", "revoked", "expired", "void"]},
                 **PAGING,
             },
             (),
@@ -433,8 +433,9 @@ ENTITY_SCHEMAS: dict[str, Schema] = {
             "items": ITEM_NAMES,
             "valid_from": TIMESTAMP,
             "valid_until": TIMESTAMP,
-            # Stored grants are active or revoked; "expired" is computed when read.
-            "status": {"enum": ["active", "revoked", "expired"]},
+            # Stored grants are active or revoked; "expired" and "void" (not in the catalog's
+            # grant register) are computed when read.
+            "status": {"enum": ["active", "revoked", "expired", "void"]},
             "revoked": {"anyOf": [{"type": "null"}, STAMPED_REASON]},
         },
     ),
@@ -453,6 +454,20 @@ ENTITY_SCHEMAS: dict[str, Schema] = {
         },
     ),
 }
+
+# Not an entity: a catalog's grant register (register.py), written only by the chaincode.
+GRANT_REGISTER_SCHEMA: Schema = {
+    "$schema": DIALECT,
+    "title": "grant register",
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["catalog_id", "grants"],
+    "properties": {
+        "catalog_id": SLUG,
+        "grants": {"type": "array", "items": GRANT_ID, "uniqueItems": True},
+    },
+}
+GRANT_REGISTER_VALIDATOR = Draft202012Validator(GRANT_REGISTER_SCHEMA)
 
 _ARGUMENT_VALIDATORS = {name: Draft202012Validator(schema) for name, schema in ARGUMENT_SCHEMAS.items()}
 _ENTITY_VALIDATORS = {name: Draft202012Validator(schema) for name, schema in ENTITY_SCHEMAS.items()}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from . import register
 from .access import GRANT, grant_covers, present_grant
 from .authz import require_active, require_member_of
 from .catalog import item_names
@@ -34,13 +35,18 @@ def record(ctx: Context, args: JSON) -> JSON:
     grantee = ledger.require("department", grant["grantee_id"])
     require_member_of(ctx.caller, grantee, "record usage")
     require_active(grantee, "use shared data")
-    status = present_grant(grant, ledger.now)["status"]
+    # Only a grant in its catalog's register is in force (see register.py); others read as void.
+    in_force = register.read(ledger, grant["catalog_id"])
+    status = present_grant(grant, ledger.now, in_force)["status"]
     if status != "active":
+        why = f" (not in catalog {grant['catalog_id']}'s grant register)" if status == "void" else ""
         raise failed_precondition(
-            f"grant {grant['id']} is {status}; usage is recorded only under an active grant", id=grant["id"]
+            f"grant {grant['id']} is {status}{why}; usage is recorded only under an active grant",
+            id=grant["id"],
+            status=status,
         )
     catalog = ledger.require("catalog", grant["catalog_id"])
-    _check_items(grant, catalog, args["items"], ledger.now)
+    _check_items(grant, catalog, args["items"], ledger.now, in_force)
     usage_id = args.get("id") or derived_id("use", ledger.tx_id)
     if ledger.exists(KIND, usage_id):
         raise conflict(f"usage record {usage_id} already exists", id=usage_id)
@@ -71,14 +77,16 @@ def list_usage(ctx: Context, args: JSON) -> JSON:
     return ctx.ledger.list_page(KIND, "usage~dept", (args["department_id"],), args)
 
 
-def _check_items(grant: JSON, catalog: JSON, items: list[str], now: datetime) -> None:
+def _check_items(
+    grant: JSON, catalog: JSON, items: list[str], now: datetime, in_force: frozenset[str] | None
+) -> None:
     known = set(item_names(catalog))
     for index, item in enumerate(items):
         field = f"usage.items[{index}]"
         if item not in known:
             raise invalid_argument(f"{field}: catalog {catalog['id']} has no item {item!r}", field)
     for item in items:
-        if not grant_covers(grant, catalog, [item], now):
+        if not grant_covers(grant, catalog, [item], now, in_force):
             raise forbidden(
                 f"grant {grant['id']} does not cover item {item!r} of catalog {catalog['id']}", item=item
             )

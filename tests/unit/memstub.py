@@ -10,14 +10,16 @@ It models what the contract must get right on a real peer:
 * an empty value is refused (Fabric would take it as a delete);
 * history per key, newest first; key-level validation parameters; one event per tx
   (the last ``set_event`` wins, every call is recorded);
-* the write set is committed only when the contract answered 200.
+* the write set is committed only when the contract answered 200;
+* ``forge``: a write set no honest chaincode produced, judged as Fabric's validator would
+  (key-level policy for existing keys, the chaincode-level MAJORITY for new ones).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -41,6 +43,10 @@ from chaincode.shim.api import (
 )
 
 START = datetime(2026, 11, 22, 8, 0, 0, tzinfo=UTC)
+# The channel's orgs; the chaincode-level endorsement policy is a MAJORITY of them.
+CHANNEL_MSPS = ("DataBureauMSP", "CivilAffairsMSP", "HealthMSP")
+VALID = "VALID"
+ENDORSEMENT_POLICY_FAILURE = "ENDORSEMENT_POLICY_FAILURE"
 
 
 # -- identities ---------------------------------------------------------------------
@@ -331,6 +337,44 @@ class MemoryLedger:
             change = KeyModification(stub.tx_id, stub.get_tx_timestamp(), value or b"", value is None)
             self.history.setdefault(key, []).append(change)
         self.validation.update(stub.validation_writes)
+
+    def forge(
+        self, writes: Mapping[str, bytes | None], endorsers: Iterable[str], claim: bytes | None = None
+    ) -> str:
+        """A transaction from modified chaincode, endorsed by peers of ``endorsers``: its code.
+
+        Like Fabric's validator: a key that exists is valid to write only when its committed
+        key-level policy (a ``peer_of`` policy) is met; a new key needs only the chaincode-level
+        MAJORITY. A VALID write set is committed, each key then claimed with ``claim``.
+        """
+        from chaincode.directory.policy import required_peers
+
+        signed = set(endorsers)
+        majority = len(signed & set(CHANNEL_MSPS)) * 2 > len(CHANNEL_MSPS)
+        for key in writes:
+            policy = self.validation.get(key) if key in self.state else None
+            if policy is None:
+                ok = majority
+            else:
+                needed, msps = required_peers(policy)
+                ok = len(signed & set(msps)) >= needed
+            if not ok:
+                return ENDORSEMENT_POLICY_FAILURE
+        tx_id = self.next_tx_id()
+        self.tx_count += 1
+        self.clock += timedelta(seconds=1)
+        for key in sorted(writes):
+            value = writes[key]
+            if value is None:
+                self.state.pop(key, None)
+                self.validation.pop(key, None)
+            else:
+                self.state[key] = value
+                if claim is not None:
+                    self.validation[key] = claim
+            change = KeyModification(tx_id, self.clock, value or b"", value is None)
+            self.history.setdefault(key, []).append(change)
+        return VALID
 
 
 def _dumps(value: Any) -> bytes:

@@ -11,7 +11,7 @@ from jsonschema import Draft202012Validator
 
 from chaincode.directory import ARGUMENT_SCHEMAS, ENTITY_SCHEMAS
 from chaincode.directory.errors import DirectoryError
-from chaincode.directory.schemas import check_entity
+from chaincode.directory.schemas import GRANT_REGISTER_SCHEMA, check_entity
 from chaincode.directory.seed import seed_transactions
 from tests.unit.memstub import MemoryLedger, identity
 
@@ -51,9 +51,11 @@ def test_every_stored_entity_conforms() -> None:
         if value == b"\x00":
             continue
         kind = stored_key.split("\x00")[1]
-        Draft202012Validator(ENTITY_SCHEMAS[kind]).validate(json.loads(value))
+        schema = GRANT_REGISTER_SCHEMA if kind == "grantreg" else ENTITY_SCHEMAS[kind]
+        Draft202012Validator(schema).validate(json.loads(value))
         kinds[kind] = kinds.get(kind, 0) + 1
-    assert set(kinds) == {"department", "responsibility", "catalog", "request", "grant", "usage"}
+    assert set(kinds) == {"department", "responsibility", "catalog", "request", "grant", "usage", "grantreg"}
+    assert kinds["grantreg"] == kinds["catalog"]  # one register per catalog
 
 
 def test_a_malformed_entity_is_never_stored() -> None:
