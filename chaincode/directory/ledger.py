@@ -45,10 +45,17 @@ def format_time(moment: datetime) -> str:
 
 
 def parse_time(text: str) -> datetime:
-    """A stored timestamp or a caller's date-time/date (a bare date means the end of that day, UTC)."""
-    if len(text) == 10:
-        return datetime.fromisoformat(text).replace(hour=23, minute=59, second=59, tzinfo=UTC)
-    return datetime.fromisoformat(text).astimezone(UTC)
+    """A stored timestamp or a caller's date-time/date (a bare date means the end of that day, UTC).
+
+    Raises ValueError for anything unparsable, including offsets that push the moment past
+    year 1 or 9999 (which datetime reports as OverflowError).
+    """
+    try:
+        if len(text) == 10:
+            return datetime.fromisoformat(text).replace(hour=23, minute=59, second=59, tzinfo=UTC)
+        return datetime.fromisoformat(text).astimezone(UTC)
+    except OverflowError as exc:
+        raise ValueError(f"{text!r} is out of the representable range") from exc
 
 
 def derived_id(prefix: str, tx_id: str) -> str:
