@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -78,11 +79,17 @@ class GatewayClient:
         with self._lock:
             start = self._preferred
         attempts = len(self._stubs) if failover else 1
+        # One deadline for the whole call, failover included: a commit status still pending at
+        # its deadline must not wait that long again on every other peer of the list.
+        deadline = None if timeout is None else time.monotonic() + timeout
         last_error: grpc.RpcError | None = None
         for i in range(attempts):
+            remaining = None if deadline is None else deadline - time.monotonic()
+            if remaining is not None and remaining <= 0 and last_error is not None:
+                break
             index = (start + i) % len(self._stubs)
             try:
-                response = getattr(self._stubs[index], method)(request, timeout=timeout)
+                response = getattr(self._stubs[index], method)(request, timeout=remaining)
             except grpc.RpcError as err:
                 if failover and err.code() in _FAILOVER_CODES:
                     last_error = err

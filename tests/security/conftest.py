@@ -1,0 +1,1 @@
+"""Security tests against the shared real network (``directory_network``, from tests/conftest.py)."""
