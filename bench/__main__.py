@@ -60,8 +60,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument(
         "--port-start",
         type=int,
-        default=int(os.environ.get("CITYDIR_BENCH_PORT_START", "45000")),
-        help="first base port tried for our own network (default 45000)",
+        default=int(os.environ.get("CITYDIR_BENCH_PORT_START", "22000")),
+        help="first base port tried for our own network (default 22000)",
     )
     p.add_argument("--out", type=Path, default=Path(__file__).resolve().parent / "results")
     p.add_argument(

@@ -77,7 +77,7 @@ def port_free(port: int) -> bool:
         return s.connect_ex(("127.0.0.1", port)) != 0
 
 
-def free_base_port(start: int, stop: int = 60000) -> int:
+def free_base_port(start: int, stop: int = 32768) -> int:  # below the ephemeral port range
     for base in range(start, stop, PORT_SPAN + 100):
         if all(port_free(p) for p in range(base, base + PORT_SPAN)):
             return base

@@ -113,6 +113,7 @@ cmd_up() {
   generate_all
   start_orderers
   join_orderers
+  wait_ordering_ready
   for_each_peer start_peer
   for_each_peer wait_peer
   join_peers

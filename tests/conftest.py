@@ -29,7 +29,7 @@ def fabric() -> None:
 @pytest.fixture(scope="session")
 def directory_network(fabric: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FabricNetwork]:
     """One network with the directory chaincode and the gateway (no demo seed), shared by all suites."""
-    net = FabricNetwork(tmp_path_factory.mktemp("citydir-net"), free_base_port(31000))
+    net = FabricNetwork(tmp_path_factory.mktemp("citydir-net"), free_base_port())
     try:
         net.up("--no-seed")
         yield net

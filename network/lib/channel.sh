@@ -46,3 +46,25 @@ orderer_height() {  # index -> height or empty
   # shellcheck disable=SC2046
   osnadmin channel list --channelID "$CHANNEL" $(osnadmin_args "$1") 2>/dev/null | sed -n 's/.*"height": *\([0-9]*\).*/\1/p'
 }
+
+# Ordering works once some orderer leads the channel (Raft or SmartBFT); after a restart
+# that takes an election, and until then every broadcast is refused.
+orderer_is_leader() {  # index
+  "$PYTHON" - "$(orderer_ops_port "$1")" "$CHANNEL" <<'PY' 2>/dev/null
+import re, sys, urllib.request
+text = urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/metrics", timeout=2).read().decode()
+leader = re.search(r'^consensus_(etcdraft|BFT)_is_leader\{channel="%s"\} 1$' % re.escape(sys.argv[2]), text, re.M)
+sys.exit(0 if leader else 1)
+PY
+}
+
+wait_ordering_ready() {
+  local t i
+  for ((t = 0; t < 120; t++)); do
+    for ((i = 0; i < $(orderer_count); i++)); do
+      orderer_is_leader "$i" && return 0
+    done
+    sleep 1
+  done
+  die "no orderer leads channel '$CHANNEL' after 120s; see $LOGS/orderer*.log"
+}

@@ -45,7 +45,7 @@ CATALOG = "forge-health-records"
 
 @pytest.fixture(scope="module")
 def net(fabric: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FabricNetwork]:
-    network = FabricNetwork(tmp_path_factory.mktemp("citydir-forgery"), free_base_port(35000))
+    network = FabricNetwork(tmp_path_factory.mktemp("citydir-forgery"), free_base_port())
     try:
         network.up("--no-seed", "--no-gateway")
         yield network

@@ -17,7 +17,7 @@ ORGS = [("databureau", "DataBureauMSP"), ("civilaffairs", "CivilAffairsMSP"), ("
 @pytest.fixture(scope="module")
 def network(fabric: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FabricNetwork]:
     # Non-default base port and its own state dir: runs beside a developer's network.
-    net = FabricNetwork(tmp_path_factory.mktemp("citydir-network"), free_base_port(41000))
+    net = FabricNetwork(tmp_path_factory.mktemp("citydir-network"), free_base_port())
     try:
         net.up("--no-seed", "--no-gateway")
         yield net
