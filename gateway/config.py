@@ -18,7 +18,7 @@ import time. Format (JSON; relative paths resolve against the file's own directo
          "expires_at": "2027-01-01T00:00:00Z", "label": "health admin"}
       ],
       "service_identity": {"msp_id": "HealthMSP", "role": "client"},
-      "timeouts": {"evaluate": 5, "endorse": 15, "submit": 5, "commit_status": 60},
+      "timeouts": {"evaluate": 5, "endorse": 15, "submit": 10, "commit_status": 60},
       "limits": {"max_content_length": 131072, "mvcc_retries": 3, "block_cache_size": 10000,
                  "sse_max_seconds": 300, "sse_heartbeat_seconds": 15, "recent_blocks": 10}
     }
@@ -86,7 +86,7 @@ class IdentityConfig:
 class Timeouts:
     evaluate: float = 5.0
     endorse: float = 15.0
-    submit: float = 5.0
+    submit: float = 10.0  # longer than a Raft leader election (5-7 s seen here)
     commit_status: float = 60.0
 
 

@@ -14,7 +14,7 @@ MVCC conflict          409   ``retryable: true``, after the gateway's own bounde
 INTERNAL               500
 endorsement failure    502   not the chaincode's answer; ``details.peers`` per peer
 peers unavailable      503
-commit status unknown  504   ordered but not confirmed in time: poll /transactions/{tx_id},
+commit status unknown  504   submitted, commit not confirmed in time: poll /transactions/{tx_id},
                              do not resubmit blindly
 =====================  ====  ==========================================================
 """
@@ -112,7 +112,8 @@ def from_ledger(exc: Exception) -> ApiError:
         return ApiError(
             504,
             "COMMIT_STATUS_UNKNOWN",
-            "ordered, but the commit status did not arrive in time; poll /api/v1/transactions/{tx_id}",
+            "submitted, but its commit status did not arrive in time: it may still commit, or never; "
+            "poll /api/v1/transactions/{tx_id} before retrying",
             {"tx_id": exc.tx_id, "cause": exc.message},
         )
     if isinstance(exc, EndorsementFailed):

@@ -276,7 +276,7 @@ class DirectoryLedger:
             # A client exposing the stages separately lets us time endorse and submit apart.
             proposal = self.contract.new_proposal(fn, args=args)
             transaction = self._timed("endorse", proposal.endorse)
-            commit = self._timed("submit", transaction.submit)
+            commit = self._submit(transaction)
             result = transaction.result() if callable(transaction.result) else transaction.result
         else:
             result, commit = self._timed("endorse_submit", lambda: self.contract.submit_async(fn, args=args))
@@ -286,7 +286,39 @@ class DirectoryLedger:
         status = self._timed("commit", commit.status)
         if not status.successful:
             raise TransactionInvalid(str(status.tx_id), str(status.code_name), status.block_number)
+        self._await_peers(int(status.block_number))
         return Submitted(data, str(status.tx_id), int(status.block_number))
+
+    def _submit(self, transaction: Any) -> Any:
+        try:
+            return self._timed("submit", transaction.submit)
+        except PeersUnavailable as exc:
+            # A broadcast that timed out may still have reached the orderer: a blind resubmit
+            # could write twice, so the caller gets the tx id to poll instead.
+            code = getattr(exc.__cause__, "code", None)
+            if getattr(code, "name", "") == "DEADLINE_EXCEEDED":
+                raise CommitUnknown(exc.message, str(transaction.tx_id)) from exc
+            raise
+
+    def _await_peers(self, block: int, timeout: float = 2.0) -> None:
+        """Let every peer reach this block before answering (bounded; a peer that errors is skipped).
+
+        The caller's next write is endorsed by other orgs' peers too, and one still a block
+        behind would not see this write (e.g. NOT_FOUND for the catalog just created).
+        """
+        deadline = time.monotonic() + timeout
+        behind = [network for _, network in self.peer_networks]
+        while behind and time.monotonic() < deadline:
+            still = []
+            for network in behind:
+                try:
+                    if int(network.block_height()) <= block:
+                        still.append(network)
+                except Exception:  # an unreachable peer must not fail a committed write
+                    continue
+            behind = still
+            if behind:
+                time.sleep(0.02)
 
     def transaction_status(self, tx_id: str) -> tuple[str, int | None]:
         try:

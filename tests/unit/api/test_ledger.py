@@ -223,3 +223,51 @@ def test_connector_shares_channels_and_orders_peers() -> None:
     assert sorted(channels) == ["h:7051", "t:9051"]  # one channel per peer, shared by all identities
     assert connects[0] == ["h:7051", "t:9051"]  # own organisation's peer first
     assert ["t:9051", "h:7051"] in connects
+
+
+class _SubmitFails:
+    """A contract whose endorsement succeeds and whose broadcast fails with ``error``."""
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+    def new_proposal(self, fn: str, args: list[str]) -> Any:
+        def submit() -> Any:
+            raise self.error
+
+        return SimpleNamespace(endorse=lambda: SimpleNamespace(result=b"{}", tx_id=tx(4), submit=submit))
+
+
+def test_a_submit_that_times_out_is_unknown_not_retryable() -> None:
+    # The broadcast may have reached the orderer: the caller must poll, not resubmit.
+    late = fabric.SubmitError(grpc.StatusCode.DEADLINE_EXCEEDED, "deadline exceeded", [], tx(4))
+    with pytest.raises(CommitUnknown) as caught:
+        _ledger(_SubmitFails(late))[0].submit("RecordUsage", {"grant_id": "g"})  # type: ignore[arg-type]
+    assert caught.value.tx_id == tx(4)
+    refused = fabric.SubmitError(grpc.StatusCode.UNAVAILABLE, "no orderers could process", [], tx(4))
+    with pytest.raises(PeersUnavailable):
+        _ledger(_SubmitFails(refused))[0].submit("RecordUsage", {"grant_id": "g"})  # type: ignore[arg-type]
+
+
+class _Peer:
+    """A peer's network whose height grows by one per look, or that cannot be reached."""
+
+    def __init__(self, height: int, reachable: bool = True) -> None:
+        self.height, self.reachable, self.looks = height, reachable, 0
+
+    def block_height(self) -> int:
+        self.looks += 1
+        if not self.reachable:
+            raise fabric.GatewayError(grpc.StatusCode.UNAVAILABLE, "down")
+        self.height += 1
+        return self.height - 1
+
+
+def test_a_committed_write_waits_until_every_peer_has_its_block() -> None:
+    ledger, _ = _ledger(_Contract(status=_status("VALID", 11)))
+    lagging, current, down = _Peer(9), _Peer(12), _Peer(0, reachable=False)
+    peer = parse_config(gateway_config()).peers[0]
+    ledger.peer_networks = [(peer, lagging), (peer, current), (peer, down)]
+    assert ledger.submit("PublishCatalog", {"id": "x"}).block == 11
+    # Heights 9, 10, 11 lack block 11; the fourth look reports 12, which has it.
+    assert lagging.looks == 4 and current.looks == 1 and down.looks == 1
