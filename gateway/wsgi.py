@@ -14,6 +14,7 @@ gthread worker's watchdog; raise ``--threads`` for more concurrent event streams
 
 from __future__ import annotations
 
-from gateway.api import create_app
+from gateway.api import create_app, warm_up
 
 app = create_app()
+warm_up(app)

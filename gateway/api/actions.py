@@ -100,14 +100,18 @@ def block_of(tx_id: str) -> int | None:
 
 
 def add_blocks(value: Any) -> Any:
-    """Add ``block`` to every ``ledger: {tx_id, timestamp}`` found in an answer (in place)."""
+    """Add ``block`` to every ``ledger: {tx_id, timestamp}`` found in an answer (in place).
+
+    Entities never contain entities, so the walk stops at the first dict carrying ``ledger``
+    instead of visiting every item of every catalog on a page.
+    """
     if isinstance(value, dict):
         meta = value.get("ledger")
         if isinstance(meta, dict) and isinstance(meta.get("tx_id"), str):
             meta["block"] = block_of(meta["tx_id"])
-        for key, item in value.items():
-            if key != "ledger":
-                add_blocks(item)
+            return value
+        for item in value.values():
+            add_blocks(item)
     elif isinstance(value, list):
         for item in value:
             add_blocks(item)

@@ -75,8 +75,13 @@ def _document(catalog: Mapping[str, Any]) -> _Doc:
 
 
 class CatalogIndex:
-    def __init__(self, ledger_provider: Callable[[], Ledger | None] | None = None) -> None:
+    def __init__(
+        self,
+        ledger_provider: Callable[[], Ledger | None] | None = None,
+        on_event: Callable[[ChaincodeEvent], None] | None = None,
+    ) -> None:
         self._provider = ledger_provider
+        self._on_event = on_event  # other listeners of the one event stream (e.g. the block cache)
         self._docs: dict[str, _Doc] = {}
         self._lock = threading.Lock()
         self._build_lock = threading.Lock()
@@ -200,6 +205,8 @@ class CatalogIndex:
                 for event in self._stream:
                     if self._stop.is_set():
                         break
+                    if self._on_event is not None:
+                        self._on_event(event)
                     self.apply(ledger, event)
                     block, after_tx, backoff = event.block, event.tx_id, 1.0
             except Exception as exc:  # the stream breaks when peers restart; resume from the last event

@@ -341,3 +341,15 @@ def test_readyz(env: Env) -> None:
 
 def test_healthz(env: Env) -> None:
     assert env.client(None).get("/api/v1/healthz").get_json() == {"status": "ok"}
+
+
+def test_block_lookup_stops_at_the_entity(env: Env) -> None:
+    # A catalog's items are not entities: only the catalog's own ledger entry is looked up.
+    catalog = entity("beds", tx(1))
+    catalog["items"] = [{"name": "n", "ledger": {"tx_id": tx(9), "timestamp": "x"}}]
+    env.health.answers["GetCatalog"] = catalog
+    env.health.blocks[tx(1)] = 3
+    response = env.client().get("/api/v1/catalogs/beds")
+    assert response.status_code == 200
+    assert env.health.block_lookups == [tx(1)]
+    assert "block" not in response.get_json()["data"]["items"][0]["ledger"]

@@ -134,3 +134,24 @@ def test_deleted_catalog_leaves_the_index() -> None:
     assert index.search("bus") == []
     index.apply(ledger, ChaincodeEvent(9, tx(3), "AccessRequested", {"entity": "request", "id": "req-1"}))
     assert len(index) == 2
+
+
+def test_every_followed_event_reaches_the_listeners() -> None:
+    # The app feeds its block cache this way, so reads need no qscc lookup for recent writes.
+    ledger = FakeLedger()
+    ledger.answers["ListCatalogs"] = {"items": [], "bookmark": "", "count": 0}
+    ledger.answers["GetCatalog"] = lambda arg: _catalog(arg["id"], "床位", "Beds")
+    ledger.events = [
+        ChaincodeEvent(8, tx(2), "DepartmentUpdated", {"entity": "department", "id": "health"}),
+        ChaincodeEvent(9, tx(3), "CatalogCreated", {"entity": "catalog", "id": "beds"}),
+    ]
+    seen: list[tuple[int, str]] = []
+    index = CatalogIndex(lambda: ledger, on_event=lambda e: seen.append((e.block, e.tx_id)))
+    try:
+        index.ensure_ready()
+        deadline = time.monotonic() + 2
+        while len(seen) < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert seen == [(8, tx(2)), (9, tx(3))]
+    finally:
+        index.close()
