@@ -8,7 +8,6 @@ so a bad request is refused before any Fabric call; without it the chaincode sti
 from __future__ import annotations
 
 import importlib
-import json
 import logging
 from collections.abc import Mapping
 from typing import Any
@@ -16,6 +15,7 @@ from typing import Any
 from flask import g, jsonify, request
 from flask.typing import ResponseReturnValue
 
+from chaincode.directory.schemas import load_strict_json
 from gateway.api.errors import ApiError, bad_request
 from gateway.api.ledger import Ledger, LedgerError, Submitted, TransactionInvalid
 from gateway.api.routes import query_args
@@ -39,20 +39,6 @@ def validate_argument(function: str, arg: Mapping[str, Any]) -> None:
         raise ApiError(400, "INVALID_ARGUMENT", f"{function}: {errors[0]['message']}", {"errors": errors})
 
 
-def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    # The chaincode refuses duplicate keys too; refusing here keeps the edge no laxer.
-    document: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in document:
-            raise ValueError(f"duplicate key {key!r}")
-        document[key] = value
-    return document
-
-
-def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
-
-
 def json_body(required: bool = True) -> dict[str, Any]:
     """The request's JSON object; an empty body is ``{}`` when the route needs nothing more."""
     raw = request.get_data(cache=True)  # over MAX_CONTENT_LENGTH this raises 413
@@ -61,8 +47,9 @@ def json_body(required: bool = True) -> dict[str, Any]:
             raise bad_request("a JSON object body is required")
         return {}
     try:
-        body = json.loads(raw, object_pairs_hook=_no_duplicate_keys, parse_constant=_no_constant)
-    except (ValueError, UnicodeDecodeError) as exc:
+        # The chaincode's own parser: the edge is exactly as strict as the chaincode.
+        body = load_strict_json(raw.decode("utf-8"))
+    except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
         raise bad_request(f"malformed JSON: {exc}") from None
     if not isinstance(body, dict):
         raise bad_request("the body must be a JSON object")

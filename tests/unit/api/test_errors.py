@@ -115,6 +115,8 @@ def test_body_over_limit_is_413_json(env: Env) -> None:
         (b"{not json", "malformed JSON"),
         (b'{"a": 1, "a": 2}', "duplicate key"),
         (b'{"record_count": NaN}', "malformed JSON"),
+        (b'{"purpose_ref": "\\ud800"}', "not valid Unicode"),
+        (b'{"purpose_ref": "\xff"}', "malformed JSON"),
         (b"[1, 2]", "JSON object"),
         (b"", "body is required"),
     ],
