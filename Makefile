@@ -55,7 +55,8 @@ clean:
 # When Fabric's binaries cannot be had, they are skipped with the reason; set
 # CITYDIR_REQUIRE_FABRIC=1 to make that a failure instead.
 test: venv node-deps browser
-	@network/network.sh fabric || echo "!!! Fabric binaries unavailable: integration tests will be SKIPPED (reason above)"
+	@mkdir -p .citydir && set -o pipefail && network/network.sh fabric 2>&1 | tee .citydir/fabric-build.log || \
+	  echo "!!! Fabric binaries unavailable: integration tests will be SKIPPED (reason above)"
 	$(PY) -m pytest tests
 
 unit: venv

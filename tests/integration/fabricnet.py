@@ -24,7 +24,18 @@ def fabric_unavailable_reason() -> str | None:
     proc = subprocess.run([str(NETWORK_SH), "fabric", "--check"], capture_output=True, text=True)
     if proc.returncode == 0:
         return None
-    return (proc.stderr or proc.stdout).strip() or f"network.sh fabric --check exited {proc.returncode}"
+    reason = (proc.stderr or proc.stdout).strip() or f"network.sh fabric --check exited {proc.returncode}"
+    # `make test` tried to build first and kept what went wrong: say that, not just "not built".
+    build_log = REPO / ".citydir" / "fabric-build.log"
+    if build_log.is_file():
+        failure = [
+            line.strip()
+            for line in build_log.read_text(errors="replace").splitlines()
+            if line.startswith(("go: ", "\tserver response"))
+        ]
+        if failure:
+            reason += "; the build failed with: " + " ".join(failure)
+    return reason
 
 
 def port_free(port: int) -> bool:
