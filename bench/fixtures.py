@@ -11,7 +11,7 @@ import copy
 import functools
 import json
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +21,7 @@ import grpc
 
 from bench.env import Network
 from chaincode.directory import seed
+from chaincode.directory.schemas import MAX_ARGUMENT_BYTES, MAX_BATCH_CATALOGS
 from gateway.fabric import (
     Contract,
     Gateway,
@@ -110,7 +111,7 @@ class Direct:
         return json.loads(raw) if raw else None
 
     def submit(self, msp_id: str, role: str, fn: str, arg: dict[str, Any]) -> Any:
-        raw = self.contract(msp_id, role).submit(fn, args=[json.dumps(arg, ensure_ascii=False)])
+        raw = self.contract(msp_id, role).submit(fn, args=[compact_json(arg)])
         return json.loads(raw) if raw else None
 
     def close(self) -> None:
@@ -190,8 +191,8 @@ def setup(direct: Direct, max_workers: int, log: Callable[[str], None]) -> Fixtu
     batch = [read]
     batch += [catalog(c, HEALTH, i) for i, c in enumerate(fx.update_pool)]
     batch += [catalog(c, HEALTH, i, share="conditional") for i, c in enumerate(fx.request_pool)]
-    for start in range(0, len(batch), 100):
-        direct.submit(HEALTH, "admin", "CreateCatalogs", {"catalogs": batch[start : start + 100]})
+    for part in catalog_batches(batch):
+        direct.submit(HEALTH, "admin", "CreateCatalogs", {"catalogs": part})
     # Access can only be requested to published catalogs.
     _parallel(
         [
@@ -222,3 +223,29 @@ def setup(direct: Direct, max_workers: int, log: Callable[[str], None]) -> Fixtu
     fx.notes.append(f"access-check verdict measured: {verdict}")
     log(f"fixtures ready in {time.monotonic() - started:.1f}s (run id {run_id}; {verdict})")
     return fx
+
+
+BATCH_ENVELOPE = len('{"catalogs":[]}')
+
+
+def compact_json(document: Any) -> str:
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+
+
+def encoded_size(document: Any) -> int:
+    return len(compact_json(document).encode())
+
+
+def catalog_batches(catalogs: Iterable[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
+    """CreateCatalogs arguments: at most 100 catalogs and at most the chaincode's 64 KiB each."""
+    batch: list[dict[str, Any]] = []
+    used = BATCH_ENVELOPE
+    for item in catalogs:
+        size = encoded_size(item) + 1  # and its comma
+        if batch and (len(batch) == MAX_BATCH_CATALOGS or used + size > MAX_ARGUMENT_BYTES):
+            yield batch
+            batch, used = [], BATCH_ENVELOPE
+        batch.append(item)
+        used += size
+    if batch:
+        yield batch

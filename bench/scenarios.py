@@ -15,14 +15,14 @@ from urllib.parse import quote
 
 from bench import load
 from bench.env import REPO, Network
-from bench.fixtures import CIVIL, DEPARTMENTS, HEALTH, Direct, Fixture, catalog
+from bench.fixtures import BATCH_ENVELOPE, CIVIL, DEPARTMENTS, HEALTH, Direct, Fixture, catalog, encoded_size
 from bench.load import Http, Result, closed_loop, percentile
+from chaincode.directory.schemas import MAX_ARGUMENT_BYTES, MAX_BATCH_CATALOGS
 from gateway.fabric import Contract
 
 OFFICIAL_DRIVER = Path(__file__).resolve().parent / "official-bench.mjs"
 OFFICIAL_MODULES = REPO / "tests" / "interop" / "node_modules" / "@hyperledger" / "fabric-gateway"
 UNTIL = "2028-06-30"
-MAX_ARGUMENT_BYTES = 64 * 1024  # chaincode.directory.schemas.MAX_ARGUMENT_BYTES
 
 Log = Callable[[str], None]
 
@@ -377,11 +377,11 @@ class _Loader:
 
     def next_batch(self) -> list[dict[str, Any]]:
         batch: list[dict[str, Any]] = []
-        used = len('{"catalogs":[]}')
-        while self.cursor < self.end and len(batch) < 100:
+        used = BATCH_ENVELOPE
+        while self.cursor < self.end and len(batch) < MAX_BATCH_CATALOGS:
             k = self.cursor
             c = catalog(self.fx.catalog_id("s", f"{k:06d}"), HEALTH, k)
-            n = len(json.dumps(c, ensure_ascii=False, separators=(",", ":")).encode()) + 1
+            n = encoded_size(c) + 1
             if used + n > MAX_ARGUMENT_BYTES:
                 break
             batch.append(c)
