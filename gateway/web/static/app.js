@@ -113,8 +113,13 @@ function renderIdentity() {
     return;
   }
   const mine = state.deptList.filter((d) => d.msp_id === me.msp_id);
-  const names = mine.map((d) => bi(d.name) || d.id).join(', ');
-  mount(host, html`${names ? html`<span class="who">${names}</span>` : ''}
+  // An MSP may host many departments: name its own (DataBureauMSP -> data-bureau) and count the rest,
+  // so the header stays one line; the full list is in the tooltip.
+  const own = me.msp_id.toLowerCase().replace(/msp$/, '');
+  const first = mine.find((d) => d.id.replace(/-/g, '') === own) || mine[0];
+  const all = mine.map((d) => bi(d.name) || d.id).join(', ');
+  const label = first ? (bi(first.name) || first.id) + (mine.length > 1 ? ` +${mine.length - 1}` : '') : '';
+  mount(host, html`${label ? html`<span class="who" title="${all}">${label}</span>` : ''}
     <span class="mono msp">${me.msp_id}</span> ${badge('role', me.role)}`);
 }
 
