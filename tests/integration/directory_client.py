@@ -32,6 +32,9 @@ from gateway.fabric import (
 )
 from tests.integration.fabricnet import FabricNetwork
 
+# The unit tests' entity builders, re-exported: both suites build the same documents.
+from tests.unit.chaincode.helpers import access, catalog, department, item, responsibility  # noqa: F401
+
 CHANNEL = "citydir"
 CHAINCODE = "citydir"
 DOMAIN = "citydir.local"
@@ -276,70 +279,3 @@ def cli_invoke(
         "-c",
         json.dumps({"Args": [function, encode(arg)]}),
     )
-
-
-# -- entity builders ----------------------------------------------------------------------------
-
-
-def department(
-    dept_id: str, msp_id: str, level: str = "municipal", parent: str | None = None
-) -> dict[str, Any]:
-    return {
-        "id": dept_id,
-        "name": {"zh": f"{dept_id} 部门", "en": f"Department {dept_id}"},
-        "parent_id": parent,
-        "level": level,
-        "msp_id": msp_id,
-        "contact": {"name": "Contact", "email": f"{dept_id}@city.example", "phone": "+86 10 1234 5678"},
-    }
-
-
-def responsibility(resp_id: str, dept_id: str) -> dict[str, Any]:
-    return {
-        "id": resp_id,
-        "department_id": dept_id,
-        "code": resp_id.upper(),
-        "title": {"zh": "职责", "en": f"Duty {resp_id}"},
-        "description": "statutory duty",
-        "legal_basis": "《社会救助暂行办法》",
-    }
-
-
-def item(name: str, kind: str = "string", sensitivity: str = "internal") -> dict[str, Any]:
-    return {"name": name, "title": name.replace("_", " "), "type": kind, "sensitivity": sensitivity}
-
-
-def catalog(
-    catalog_id: str,
-    dept_id: str,
-    resp_ids: list[str],
-    share: str = "conditional",
-    items: Sequence[str] = ("person_name", "id_card_no", "amount"),
-    **extra: Any,
-) -> dict[str, Any]:
-    document: dict[str, Any] = {
-        "id": catalog_id,
-        "department_id": dept_id,
-        "responsibility_ids": resp_ids,
-        "title": {"zh": "目录", "en": f"Catalog {catalog_id}"},
-        "items": [item(name) for name in items],
-        "share_type": share,
-        "open_type": "none",
-        "update_frequency": "monthly",
-        **extra,
-    }
-    if share == "conditional" and "share_conditions" not in extra:
-        document["share_conditions"] = "for statutory duties only"
-    return document
-
-
-def access(requester: str, catalog_id: str, items: Sequence[str] = (), **extra: Any) -> dict[str, Any]:
-    return {
-        "requester_id": requester,
-        "catalog_id": catalog_id,
-        "items": list(items),
-        "purpose": "eligibility checks",
-        "legal_basis": "《社会救助暂行办法》第十一条",
-        "requested_until": "2027-12-31",
-        **extra,
-    }
