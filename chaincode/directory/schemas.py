@@ -168,33 +168,34 @@ def _exactly_one(schema: Schema, *fields: str) -> Schema:
 
 PAGING = {"page_size": PAGE_SIZE, "bookmark": BOOKMARK}
 
+# One definition per field set, shared by the arguments that write it and the stored entity.
+PARENT_ID: Schema = {"type": ["string", "null"], "pattern": SLUG["pattern"]}
+DEPARTMENT_STATUS: Schema = {"enum": ["active", "suspended"]}
+DEPARTMENT_CONTENT: dict[str, Schema] = {
+    "name": LOCALIZED,
+    "parent_id": PARENT_ID,
+    "level": {"enum": LEVELS},
+    "msp_id": MSP_ID,
+    "contact": CONTACT,
+}
+RESPONSIBILITY_STATUS: Schema = {"enum": ["active", "retired"]}
+RESPONSIBILITY_CONTENT: dict[str, Schema] = {
+    "code": {"type": "string", "minLength": 1, "maxLength": 64},
+    "title": LOCALIZED,
+    "description": TEXT,
+    "legal_basis": REASON,
+}
+
 # -- function arguments ---------------------------------------------------------------
 
 ARGUMENT_SCHEMAS: dict[str, Schema] = {
     "RegisterDepartment": _arguments(
         "department",
-        {
-            "id": SLUG,
-            "name": LOCALIZED,
-            "parent_id": {"type": ["string", "null"], "pattern": SLUG["pattern"]},
-            "level": {"enum": LEVELS},
-            "msp_id": MSP_ID,
-            "contact": CONTACT,
-        },
+        {"id": SLUG, **DEPARTMENT_CONTENT},
         ("id", "name", "level", "msp_id", "contact"),  # no parent_id: a top-level department
     ),
     "UpdateDepartment": {
-        **_arguments(
-            "department",
-            {
-                "id": SLUG,
-                "name": LOCALIZED,
-                "parent_id": {"type": ["string", "null"], "pattern": SLUG["pattern"]},
-                "level": {"enum": LEVELS},
-                "msp_id": MSP_ID,
-                "contact": CONTACT,
-            },
-        ),
+        **_arguments("department", {"id": SLUG, **DEPARTMENT_CONTENT}),
         "minProperties": 2,
     },
     "SuspendDepartment": _arguments("department", {"id": SLUG, "reason": REASON}, ("id", "reason")),
@@ -203,36 +204,21 @@ ARGUMENT_SCHEMAS: dict[str, Schema] = {
     "ListDepartments": _arguments(
         "query",
         {
-            "parent_id": {"type": ["string", "null"], "pattern": SLUG["pattern"]},
+            "parent_id": PARENT_ID,
             "msp_id": MSP_ID,
-            "status": {"enum": ["active", "suspended"]},
+            "status": DEPARTMENT_STATUS,
             **PAGING,
         },
         (),
     ),
     "CreateResponsibility": _arguments(
         "responsibility",
-        {
-            "id": SLUG,
-            "department_id": SLUG,
-            "code": {"type": "string", "minLength": 1, "maxLength": 64},
-            "title": LOCALIZED,
-            "description": TEXT,
-            "legal_basis": REASON,
-        },
+        {"id": SLUG, "department_id": SLUG, **RESPONSIBILITY_CONTENT},
         ("id", "department_id", "code", "title", "legal_basis"),
     ),
     "UpdateResponsibility": {
         **_arguments(
-            "responsibility",
-            {
-                "id": SLUG,
-                "code": {"type": "string", "minLength": 1, "maxLength": 64},
-                "title": LOCALIZED,
-                "description": TEXT,
-                "legal_basis": REASON,
-                "status": {"enum": ["active", "retired"]},
-            },
+            "responsibility", {"id": SLUG, **RESPONSIBILITY_CONTENT, "status": RESPONSIBILITY_STATUS}
         ),
         "minProperties": 2,
     },
@@ -366,12 +352,8 @@ ENTITY_SCHEMAS: dict[str, Schema] = {
         "department",
         {
             "id": SLUG,
-            "name": LOCALIZED,
-            "parent_id": {"type": ["string", "null"], "pattern": SLUG["pattern"]},
-            "level": {"enum": LEVELS},
-            "msp_id": MSP_ID,
-            "status": {"enum": ["active", "suspended"]},
-            "contact": CONTACT,
+            **DEPARTMENT_CONTENT,
+            "status": DEPARTMENT_STATUS,
             "suspension": {"anyOf": [{"type": "null"}, STAMPED_REASON]},
             "created_at": TIMESTAMP,
             "updated_at": TIMESTAMP,
@@ -382,11 +364,8 @@ ENTITY_SCHEMAS: dict[str, Schema] = {
         {
             "id": SLUG,
             "department_id": SLUG,
-            "code": {"type": "string", "minLength": 1, "maxLength": 64},
-            "title": LOCALIZED,
-            "description": TEXT,
-            "legal_basis": REASON,
-            "status": {"enum": ["active", "retired"]},
+            **RESPONSIBILITY_CONTENT,
+            "status": RESPONSIBILITY_STATUS,
             "created_at": TIMESTAMP,
             "updated_at": TIMESTAMP,
         },
