@@ -22,10 +22,10 @@ from types import FrameType
 from typing import Any
 
 from gateway.config import GatewayConfig, IdentityConfig, PeerConfig, load_config
+from tests.integration.fabricnet import free_port_span  # the harness owns the port layout
 
 REPO = Path(__file__).resolve().parents[1]
 NETWORK_SH = REPO / "network" / "network.sh"
-PORT_SPAN = 400  # network.sh derives every port from base .. base+PORT_SPAN
 
 
 def machine() -> dict[str, Any]:
@@ -69,19 +69,6 @@ def _version(cmd: list[str]) -> str:
         return ""
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
     return (proc.stdout or proc.stderr).strip().splitlines()[0] if (proc.stdout or proc.stderr) else ""
-
-
-def port_free(port: int) -> bool:
-    with socket.socket() as s:
-        s.settimeout(0.2)
-        return s.connect_ex(("127.0.0.1", port)) != 0
-
-
-def free_base_port(start: int, stop: int = 32768) -> int:  # below the ephemeral port range
-    for base in range(start, stop, PORT_SPAN + 100):
-        if all(port_free(p) for p in range(base, base + PORT_SPAN)):
-            return base
-    raise RuntimeError(f"no free port range of {PORT_SPAN} between {start} and {stop}")
 
 
 @dataclass
@@ -168,7 +155,7 @@ def _fabric_env() -> dict[str, str]:
 def start_own(port_start: int, log: Any) -> Network:
     """``network.sh up --no-seed`` in a fresh temporary CITYDIR_HOME on a free base port."""
     home = Path(tempfile.mkdtemp(prefix="citydir-bench-"))
-    base = free_base_port(port_start)
+    base = free_port_span(port_start)
     env = {**_fabric_env(), "CITYDIR_HOME": str(home), "CITYDIR_BASE_PORT": str(base)}
     log(f"starting a network of our own: CITYDIR_HOME={home} CITYDIR_BASE_PORT={base}")
     started = time.monotonic()

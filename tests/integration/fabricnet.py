@@ -49,16 +49,20 @@ def port_free(port: int) -> bool:
 EPHEMERAL_START = 32768
 
 
-def free_base_port(start: int = 12000, stop: int = EPHEMERAL_START) -> int:
+def free_port_span(start: int, stop: int = EPHEMERAL_START) -> int:
+    """The first base port from START whose whole span below STOP is free (tests and bench)."""
+    for base in range(start, stop - PORT_SPAN, PORT_SPAN + 100):
+        if all(port_free(p) for p in range(base, base + PORT_SPAN)):
+            return base
+    raise RuntimeError(f"no free port range of {PORT_SPAN} between {start} and {stop}")
+
+
+def free_base_port(start: int = 12000) -> int:
     """A base port whose whole span is free, so a test network runs beside any other.
 
     CITYDIR_TEST_PORT_START moves the search, for test sessions running side by side.
     """
-    start = int(os.environ.get("CITYDIR_TEST_PORT_START", start))
-    for base in range(start, stop - PORT_SPAN, PORT_SPAN + 100):
-        if all(port_free(p) for p in range(base, base + PORT_SPAN)):
-            return base
-    raise RuntimeError("no free port range for a test network")
+    return free_port_span(int(os.environ.get("CITYDIR_TEST_PORT_START", start)))
 
 
 @dataclass
