@@ -8,29 +8,11 @@
 //    "id" (get), "template","idPrefix" (create), "ids":[one per worker] (update)}
 // The packages come from tests/interop/node_modules (npm ci --prefix tests/interop).
 import { readFileSync } from 'node:fs';
-import { createPrivateKey } from 'node:crypto';
-import { createRequire } from 'node:module';
-
-const require = createRequire(new URL('../tests/interop/package.json', import.meta.url));
-const grpc = require('@grpc/grpc-js');
-const { connect, hash, signers } = require('@hyperledger/fabric-gateway');
+import { connectOfficial } from '../tests/interop/official-gateway.mjs';
 
 const cfg = JSON.parse(readFileSync(0, 'utf8'));
-const options = {};
-if (cfg.serverName) {
-  options['grpc.ssl_target_name_override'] = cfg.serverName;
-  options['grpc.default_authority'] = cfg.serverName;
-}
-const client = new grpc.Client(cfg.address, grpc.credentials.createSsl(readFileSync(cfg.tlsRootCert)), options);
-const gateway = connect({
-  client,
-  identity: { mspId: cfg.mspId, credentials: readFileSync(cfg.cert) },
-  signer: signers.newPrivateKeySigner(createPrivateKey(readFileSync(cfg.key))),
-  hash: hash.sha256,
-  evaluateOptions: () => ({ deadline: Date.now() + 30_000 }),
-  endorseOptions: () => ({ deadline: Date.now() + 60_000 }),
-  submitOptions: () => ({ deadline: Date.now() + 30_000 }),
-  commitStatusOptions: () => ({ deadline: Date.now() + 120_000 }),
+const { client, gateway } = connectOfficial(cfg, {
+  evaluate: 30_000, endorse: 60_000, submit: 30_000, commitStatus: 120_000,
 });
 const contract = gateway.getNetwork(cfg.channel).getContract(cfg.chaincode);
 

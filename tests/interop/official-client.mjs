@@ -4,21 +4,11 @@
 //   {"address", "tlsRootCert", "mspId", "cert", "key", "channel", "chaincode",
 //    "mode": "evaluate"|"submit", "function", "args": [string]}
 import { readFileSync } from 'node:fs';
-import { createPrivateKey } from 'node:crypto';
-import * as grpc from '@grpc/grpc-js';
-import { connect, hash, signers } from '@hyperledger/fabric-gateway';
+import { connectOfficial } from './official-gateway.mjs';
 
 const request = JSON.parse(readFileSync(0, 'utf8'));
-const client = new grpc.Client(request.address, grpc.credentials.createSsl(readFileSync(request.tlsRootCert)));
-const gateway = connect({
-  client,
-  identity: { mspId: request.mspId, credentials: readFileSync(request.cert) },
-  signer: signers.newPrivateKeySigner(createPrivateKey(readFileSync(request.key))),
-  hash: hash.sha256,
-  evaluateOptions: () => ({ deadline: Date.now() + 10_000 }),
-  endorseOptions: () => ({ deadline: Date.now() + 30_000 }),
-  submitOptions: () => ({ deadline: Date.now() + 10_000 }),
-  commitStatusOptions: () => ({ deadline: Date.now() + 60_000 }),
+const { client, gateway } = connectOfficial(request, {
+  evaluate: 10_000, endorse: 30_000, submit: 10_000, commitStatus: 60_000,
 });
 const decoder = new TextDecoder();
 
