@@ -18,6 +18,11 @@ from typing import Protocol
 COMPOSITE_KEY_NAMESPACE = "\x00"
 MIN_UNICODE_RUNE = "\x00"
 MAX_UNICODE_RUNE = "\U0010ffff"
+# A simple-key range starting at "" would also cover composite keys (they start with
+# "\x00"); like the Go shim, start such ranges just above the composite namespace.
+EMPTY_KEY_SUBSTITUTE = "\x01"
+# QueryMetadata.pageSize is an int32 on the wire.
+MAX_PAGE_SIZE = 2**31 - 1
 
 
 @dataclass(frozen=True)
@@ -138,3 +143,31 @@ def split_composite_key(composite_key: str) -> tuple[str, list[str]]:
 def _check_composite_part(part: str) -> None:
     if MIN_UNICODE_RUNE in part or MAX_UNICODE_RUNE in part:
         raise ValueError(f"composite key part {part!r} contains a reserved character")
+
+
+def check_key(key: str) -> None:
+    if not key:
+        raise ValueError("key must not be empty")
+    try:
+        key.encode("utf-8")
+    except UnicodeEncodeError as exc:  # lone surrogates: the peer only stores valid UTF-8
+        raise ValueError(f"key {key!r} is not valid UTF-8") from exc
+
+
+def simple_range(start_key: str, end_key: str) -> tuple[str, str]:
+    """A simple-key range as the peer runs it; composite keys are refused as bounds."""
+    start_key = start_key or EMPTY_KEY_SUBSTITUTE
+    for key in (start_key, end_key):
+        if key:
+            check_key(key)
+        if key.startswith(COMPOSITE_KEY_NAMESPACE):
+            raise ValueError(
+                f"range key {key!r} starts with the composite key namespace; use a composite query"
+            )
+    return start_key, end_key
+
+
+def composite_range(object_type: str, attributes: list[str]) -> tuple[str, str]:
+    # Every key extending the partial key sorts in [prefix, prefix + U+10FFFF).
+    prefix = create_composite_key(object_type, attributes)
+    return prefix, prefix + MAX_UNICODE_RUNE

@@ -18,12 +18,6 @@ from chaincode.shim.errors import ShimError
 from chaincode.shim.proposal import ProposalContext, to_datetime
 from chaincode.shim.protos import MessageType
 
-# A simple-key range starting at "" would also cover composite keys (they start with
-# "\x00"); like the Go shim, start such ranges just above the composite namespace.
-EMPTY_KEY_SUBSTITUTE = "\x01"
-# QueryMetadata.pageSize is an int32 on the wire.
-MAX_PAGE_SIZE = 2**31 - 1
-
 T = TypeVar("T")
 
 
@@ -90,13 +84,13 @@ class PeerStub:
     # -- single keys -------------------------------------------------------------------
 
     def get_state(self, key: str) -> bytes | None:
-        _check_key(key)
+        api.check_key(key)
         value = self._peer.request(MessageType.GET_STATE, protos.shim.GetState(key=key).SerializeToString())
         # The peer answers an empty payload for a missing key; Fabric stores no empty values.
         return value or None
 
     def put_state(self, key: str, value: bytes) -> None:
-        _check_key(key)
+        api.check_key(key)
         if not value:
             # The peer would record an empty write as a delete: refuse rather than surprise.
             raise ValueError(f"put_state({key!r}): value must not be empty (use del_state to delete)")
@@ -104,28 +98,28 @@ class PeerStub:
         self._peer.request(MessageType.PUT_STATE, message.SerializeToString())
 
     def del_state(self, key: str) -> None:
-        _check_key(key)
+        api.check_key(key)
         self._peer.request(MessageType.DEL_STATE, protos.shim.DelState(key=key).SerializeToString())
 
     # -- ranges --------------------------------------------------------------------------
 
     def get_state_by_range(self, start_key: str, end_key: str) -> Iterator[KV]:
-        start_key, end_key = _simple_range(start_key, end_key)
+        start_key, end_key = api.simple_range(start_key, end_key)
         return self._query_range(start_key, end_key)
 
     def get_state_by_range_with_pagination(
         self, start_key: str, end_key: str, page_size: int, bookmark: str
     ) -> tuple[list[KV], QueryMetadata]:
-        start_key, end_key = _simple_range(start_key, end_key)
+        start_key, end_key = api.simple_range(start_key, end_key)
         return self._query_page(start_key, end_key, page_size, bookmark)
 
     def get_state_by_partial_composite_key(self, object_type: str, attributes: list[str]) -> Iterator[KV]:
-        return self._query_range(*_composite_range(object_type, attributes))
+        return self._query_range(*api.composite_range(object_type, attributes))
 
     def get_state_by_partial_composite_key_with_pagination(
         self, object_type: str, attributes: list[str], page_size: int, bookmark: str
     ) -> tuple[list[KV], QueryMetadata]:
-        start_key, end_key = _composite_range(object_type, attributes)
+        start_key, end_key = api.composite_range(object_type, attributes)
         return self._query_page(start_key, end_key, page_size, bookmark)
 
     def create_composite_key(self, object_type: str, attributes: list[str]) -> str:
@@ -135,7 +129,7 @@ class PeerStub:
         return api.split_composite_key(composite_key)
 
     def get_history_for_key(self, key: str) -> Iterator[KeyModification]:
-        _check_key(key)
+        api.check_key(key)
         payload = protos.shim.GetHistoryForKey(key=key).SerializeToString()
         response = self._peer.request(MessageType.GET_HISTORY_FOR_KEY, payload)
         return self._track(_PeerIterator(self._peer, response, _decode_key_modification))
@@ -149,7 +143,7 @@ class PeerStub:
         self._event = protos.chaincode_event.ChaincodeEvent(event_name=name, payload=bytes(payload))
 
     def set_state_validation_parameter(self, key: str, endorsement_policy: bytes) -> None:
-        _check_key(key)
+        api.check_key(key)
         entry = protos.shim.StateMetadata(
             metakey=protos.VALIDATION_PARAMETER, value=bytes(endorsement_policy)
         )
@@ -157,7 +151,7 @@ class PeerStub:
         self._peer.request(MessageType.PUT_STATE_METADATA, message.SerializeToString())
 
     def get_state_validation_parameter(self, key: str) -> bytes | None:
-        _check_key(key)
+        api.check_key(key)
         payload = protos.shim.GetStateMetadata(key=key).SerializeToString()
         result = protos.shim.StateMetadataResult.FromString(
             self._peer.request(MessageType.GET_STATE_METADATA, payload)
@@ -190,8 +184,8 @@ class PeerStub:
     def _query_page(
         self, start_key: str, end_key: str, page_size: int, bookmark: str
     ) -> tuple[list[KV], QueryMetadata]:
-        if not 0 < page_size <= MAX_PAGE_SIZE:
-            raise ValueError(f"page_size must be between 1 and {MAX_PAGE_SIZE}, not {page_size}")
+        if not 0 < page_size <= api.MAX_PAGE_SIZE:
+            raise ValueError(f"page_size must be between 1 and {api.MAX_PAGE_SIZE}, not {page_size}")
         # With pagination the peer resumes at the bookmark (the next key) and answers the
         # whole page at once, with the next bookmark in QueryResponse.metadata.
         metadata = protos.shim.QueryMetadata(pageSize=page_size, bookmark=bookmark)
@@ -287,30 +281,3 @@ def _decode_key_modification(result: bytes) -> KeyModification:
         value=bytes(modification.value),
         is_delete=bool(modification.is_delete),
     )
-
-
-def _check_key(key: str) -> None:
-    if not key:
-        raise ValueError("key must not be empty")
-    try:
-        key.encode("utf-8")
-    except UnicodeEncodeError as exc:  # lone surrogates: the peer only stores valid UTF-8
-        raise ValueError(f"key {key!r} is not valid UTF-8") from exc
-
-
-def _simple_range(start_key: str, end_key: str) -> tuple[str, str]:
-    start_key = start_key or EMPTY_KEY_SUBSTITUTE
-    for key in (start_key, end_key):
-        if key:
-            _check_key(key)
-        if key.startswith(api.COMPOSITE_KEY_NAMESPACE):
-            raise ValueError(
-                f"range key {key!r} starts with the composite key namespace; use a composite query"
-            )
-    return start_key, end_key
-
-
-def _composite_range(object_type: str, attributes: list[str]) -> tuple[str, str]:
-    # Every key extending the partial key sorts in [prefix, prefix + U+10FFFF).
-    prefix = api.create_composite_key(object_type, attributes)
-    return prefix, prefix + api.MAX_UNICODE_RUNE

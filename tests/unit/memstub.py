@@ -1,16 +1,12 @@
-"""An in-memory Fabric ledger for unit tests (the only place one is allowed).
+"""An in-memory Fabric ledger for unit tests.
 
-It models what the contract must get right on a real peer:
+Transactions run on ``chaincode.shim.simulator.SimulatedStub``, the same simulation of the
+peer's semantics the embedded ledger uses (committed-state reads, ranges, pagination, history,
+validation parameters, one event per tx); here its storage is three dicts, and every call is
+recorded for the tests. On top of that:
 
-* reads see committed state only, never the transaction's own writes (Fabric's GetState);
-* range and partial-composite-key queries iterate committed keys in key order; simple-key
-  range queries skip composite keys, as the Go shim does;
-* pagination returns at most ``page_size`` records and the next key as the bookmark
-  ("" when done); as in the peer, a paginated query and a write in one transaction fail;
-* an empty value is refused (Fabric would take it as a delete);
-* history per key, newest first; key-level validation parameters; one event per tx
-  (the last ``set_event`` wins, every call is recorded);
-* the write set is committed only when the contract answered 200;
+* the write set is committed only when the contract answered 200 (every ``set_event`` call is
+  recorded; the last one is the transaction's event);
 * ``forge``: a write set no honest chaincode produced, judged as Fabric's validator would
   (key-level policy for existing keys, the chaincode-level MAJORITY for new ones).
 """
@@ -31,16 +27,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from fabric_protos.msp import identities_pb2  # type: ignore[attr-defined]
 
-from chaincode.shim.api import (
-    COMPOSITE_KEY_NAMESPACE,
-    KV,
-    MAX_UNICODE_RUNE,
-    KeyModification,
-    QueryMetadata,
-    Response,
-    create_composite_key,
-    split_composite_key,
-)
+from chaincode.shim.api import KeyModification, Response
+from chaincode.shim.simulator import SimulatedStub, Version
 
 START = datetime(2026, 11, 22, 8, 0, 0, tzinfo=UTC)
 # The channel's orgs; the chaincode-level endorsement policy is a MAJORITY of them.
@@ -105,154 +93,50 @@ class Event:
         return json.dumps(self.payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-class MemoryStub:
-    """One transaction against a MemoryLedger; implements chaincode.shim.api.ChaincodeStub."""
+class _LedgerState:
+    """The MemoryLedger's dicts as the simulator's StateReader; a key's version is its history length."""
+
+    def __init__(self, ledger: MemoryLedger) -> None:
+        self._ledger = ledger
+
+    def get(self, key: str) -> tuple[bytes, Version] | None:
+        value = self._ledger.state.get(key)
+        return None if value is None else (value, len(self._ledger.history.get(key, ())))
+
+    def scan(self, start: str, end: str) -> Iterator[tuple[str, bytes, Version]]:
+        state, history = self._ledger.state, self._ledger.history
+        for key in sorted(k for k in state if k >= start and (end == "" or k < end)):
+            yield key, state[key], len(history.get(key, ()))
+
+    def history(self, key: str) -> list[KeyModification]:
+        return list(reversed(self._ledger.history.get(key, [])))
+
+    def validation_parameter(self, key: str) -> bytes | None:
+        return self._ledger.validation.get(key)
+
+
+class MemoryStub(SimulatedStub):
+    """One transaction against a MemoryLedger: the shared simulator, plus a record of its calls."""
 
     def __init__(
         self, ledger: MemoryLedger, args: list[bytes], creator: bytes, tx_id: str, timestamp: datetime
     ) -> None:
-        self._ledger = ledger
-        self._args = args
-        self._creator = creator
-        self._tx_id = tx_id
-        self._timestamp = timestamp
-        self.writes: dict[str, bytes | None] = {}
-        self.validation_writes: dict[str, bytes] = {}
+        super().__init__(_LedgerState(ledger), args, creator, tx_id, timestamp, ledger.channel_id)
         self.events: list[tuple[str, bytes]] = []
         self.reads: list[str] = []
         self.stale_reads: list[str] = []
         self.queries: list[QueryCall] = []
-        self._paginated = False
 
-    # -- transaction facts --
-
-    @property
-    def tx_id(self) -> str:
-        return self._tx_id
-
-    @property
-    def channel_id(self) -> str:
-        return self._ledger.channel_id
-
-    def get_args(self) -> list[bytes]:
-        return list(self._args)
-
-    def get_function_and_parameters(self) -> tuple[str, list[str]]:
-        if not self._args:
-            return "", []
-        return self._args[0].decode(), [arg.decode("utf-8", "replace") for arg in self._args[1:]]
-
-    def get_creator(self) -> bytes:
-        return self._creator
-
-    def get_transient(self) -> dict[str, bytes]:
-        return {}
-
-    def get_tx_timestamp(self) -> datetime:
-        return self._timestamp
-
-    # -- state --
-
-    def get_state(self, key: str) -> bytes | None:
+    def on_read(self, key: str) -> None:
         self.reads.append(key)
         if key in self.writes:
             self.stale_reads.append(key)  # would not see the write on a real peer
-        return self._ledger.state.get(key)  # committed only: no read-your-writes in Fabric
 
-    def put_state(self, key: str, value: bytes) -> None:
-        if not key:
-            raise ValueError("key must not be empty")
-        if not value:
-            raise ValueError(f"empty value for {key!r}: Fabric would treat it as a delete")
-        self._check_write()
-        self.writes[key] = bytes(value)
+    def on_query(self, kind: str, start: str, end: str, page_size: int | None, returned: int) -> None:
+        self.queries.append(QueryCall(kind, start, end, page_size, returned))
 
-    def del_state(self, key: str) -> None:
-        if not key:
-            raise ValueError("key must not be empty")
-        self._check_write()
-        self.writes[key] = None
-
-    def _check_write(self) -> None:
-        if self._paginated:
-            raise RuntimeError(
-                "txsimulator does not support write operations in combination with paginated queries"
-            )
-
-    def _check_paginated(self) -> None:
-        if self.writes or self.validation_writes:
-            raise RuntimeError("txsimulator does not support paginated queries in combination with writes")
-        self._paginated = True
-
-    # -- queries --
-
-    def _scan(self, start: str, end: str) -> list[KV]:
-        keys = sorted(key for key in self._ledger.state if key >= start and (end == "" or key < end))
-        return [KV(key, self._ledger.state[key]) for key in keys]
-
-    @staticmethod
-    def _simple_range(start: str, end: str) -> tuple[str, str]:
-        for key in (start, end):
-            if key.startswith(COMPOSITE_KEY_NAMESPACE):
-                raise ValueError("range queries take simple keys only; use a partial composite key query")
-        return (start or "\x01"), end  # the Go shim's substitute keeps composite keys out
-
-    def get_state_by_range(self, start_key: str, end_key: str) -> Iterator[KV]:
-        start, end = self._simple_range(start_key, end_key)
-        records = self._scan(start, end)
-        self.queries.append(QueryCall("range", start, end, None, len(records)))
-        return iter(records)
-
-    def get_state_by_range_with_pagination(
-        self, start_key: str, end_key: str, page_size: int, bookmark: str
-    ) -> tuple[list[KV], QueryMetadata]:
-        start, end = self._simple_range(start_key, end_key)
-        return self._page("range-page", bookmark or start, end, page_size)
-
-    def get_state_by_partial_composite_key(self, object_type: str, attributes: list[str]) -> Iterator[KV]:
-        start = create_composite_key(object_type, attributes)
-        records = self._scan(start, start + MAX_UNICODE_RUNE)
-        self.queries.append(QueryCall("partial", start, start + MAX_UNICODE_RUNE, None, len(records)))
-        return iter(records)
-
-    def get_state_by_partial_composite_key_with_pagination(
-        self, object_type: str, attributes: list[str], page_size: int, bookmark: str
-    ) -> tuple[list[KV], QueryMetadata]:
-        start = create_composite_key(object_type, attributes)
-        # Like the peer: the bookmark is used as the start key, unchecked.
-        return self._page("partial-page", bookmark or start, start + MAX_UNICODE_RUNE, page_size)
-
-    def _page(self, kind: str, start: str, end: str, page_size: int) -> tuple[list[KV], QueryMetadata]:
-        if page_size <= 0:
-            raise ValueError("page size must be positive")
-        self._check_paginated()
-        records = self._scan(start, end)
-        page, rest = records[:page_size], records[page_size:]
-        self.queries.append(QueryCall(kind, start, end, page_size, len(page)))
-        return page, QueryMetadata(len(page), rest[0].key if rest else "")
-
-    def create_composite_key(self, object_type: str, attributes: list[str]) -> str:
-        return create_composite_key(object_type, attributes)
-
-    def split_composite_key(self, composite_key: str) -> tuple[str, list[str]]:
-        return split_composite_key(composite_key)
-
-    def get_history_for_key(self, key: str) -> Iterator[KeyModification]:
-        return iter(list(reversed(self._ledger.history.get(key, []))))
-
-    # -- events and policies --
-
-    def set_event(self, name: str, payload: bytes) -> None:
-        if not name:
-            raise ValueError("event name must not be empty")
-        self.events.append((name, bytes(payload)))
-
-    def set_state_validation_parameter(self, key: str, endorsement_policy: bytes) -> None:
-        self._check_write()
-        self.validation_writes[key] = bytes(endorsement_policy)
-
-    def get_state_validation_parameter(self, key: str) -> bytes | None:
-        return self._ledger.validation.get(key)
+    def on_event(self, name: str, payload: bytes) -> None:
+        self.events.append((name, payload))
 
     # -- for tests --
 
