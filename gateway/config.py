@@ -18,12 +18,15 @@ import time. Format (JSON; relative paths resolve against the file's own directo
          "expires_at": "2027-01-01T00:00:00Z", "label": "health admin"}
       ],
       "service_identity": {"msp_id": "HealthMSP", "role": "client"},
+      "ledger": {"kind": "fabric"},
       "timeouts": {"evaluate": 5, "endorse": 15, "submit": 10, "commit_status": 60},
       "limits": {"max_content_length": 131072, "mvcc_retries": 3, "block_cache_size": 10000,
                  "sse_max_seconds": 300, "sse_heartbeat_seconds": 15, "recent_blocks": 10}
     }
 
-Only ``peers`` and ``identities`` are required. ``expires_at`` and ``label`` are optional. Tokens are
+``ledger.kind`` is ``fabric`` (the default: the peers above) or ``embedded`` (one SQLite file at
+``ledger.path``, no peers; see ``gateway.ledgers.embedded``). ``peers`` and ``identities`` are required
+(``peers`` is empty for the embedded ledger). ``expires_at`` and ``label`` are optional. Tokens are
 never stored: only their sha256 hex digest. ``service_identity`` names the identity the gateway
 uses for its own reads (readiness probe, full-text index); it defaults to the first ``client``
 identity, else the first identity.
@@ -43,6 +46,7 @@ from typing import Any
 
 CONFIG_ENV = "CITYDIR_GATEWAY_CONFIG"
 ROLES = ("admin", "client")
+LEDGER_KINDS = ("fabric", "embedded")
 _SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
 
 
@@ -101,9 +105,16 @@ class Limits:
 
 
 @dataclass(frozen=True)
+class LedgerConfig:
+    kind: str = "fabric"
+    path: str | None = None  # the embedded ledger's SQLite file
+
+
+@dataclass(frozen=True)
 class GatewayConfig:
     peers: tuple[PeerConfig, ...]
     identities: tuple[IdentityConfig, ...]
+    ledger: LedgerConfig = field(default_factory=LedgerConfig)
     channel: str = "citydir"
     chaincode: str = "citydir"
     listen: str = "127.0.0.1:8080"
@@ -167,6 +178,7 @@ def parse_config(raw: Mapping[str, Any], base_dir: Path | None = None) -> Gatewa
         for p in _objects(raw.get("peers"), "peers")
     )
     identities = tuple(_identity(i, resolve) for i in _objects(raw.get("identities"), "identities"))
+    ledger = _ledger(raw.get("ledger"), resolve)
     service = _service_identity(raw.get("service_identity"), identities)
     timeouts = Timeouts(**_numbers(raw.get("timeouts"), Timeouts.__dataclass_fields__, "timeouts"))
     limits_raw = _numbers(raw.get("limits"), Limits.__dataclass_fields__, "limits")
@@ -176,6 +188,7 @@ def parse_config(raw: Mapping[str, Any], base_dir: Path | None = None) -> Gatewa
     return GatewayConfig(
         peers=peers,
         identities=identities,
+        ledger=ledger,
         channel=str(raw.get("channel", "citydir")),
         chaincode=str(raw.get("chaincode", "citydir")),
         listen=str(raw.get("listen", "127.0.0.1:8080")),
@@ -220,6 +233,19 @@ def _identity(raw: Mapping[str, Any], resolve: Any) -> IdentityConfig:
         expires_at=expires_at,
         label=str(raw.get("label") or ""),
     )
+
+
+def _ledger(raw: Any, resolve: Any) -> LedgerConfig:
+    if raw is None:
+        return LedgerConfig()
+    if not isinstance(raw, Mapping):
+        raise ConfigError("ledger must be an object")
+    kind = raw.get("kind", "fabric")
+    if kind not in LEDGER_KINDS:
+        raise ConfigError(f"ledger.kind must be one of {LEDGER_KINDS}, not {kind!r}")
+    if kind == "embedded":
+        return LedgerConfig(kind, resolve(raw.get("path"), "ledger.path"))
+    return LedgerConfig(kind)
 
 
 def _service_identity(raw: Any, identities: tuple[IdentityConfig, ...]) -> IdentityConfig | None:

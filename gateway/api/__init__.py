@@ -23,12 +23,13 @@ from flask import Flask, Response, g, request
 from gateway.api import access, catalogs, departments, ops
 from gateway.api.actions import load_argument_schemas
 from gateway.api.errors import register_error_handlers
-from gateway.api.ledger import BlockCache, FabricConnector, LedgerFactory
+from gateway.api.ledger import BlockCache, LedgerFactory
 from gateway.api.metrics import Metrics
 from gateway.api.routes import API_PREFIX
 from gateway.api.search import CatalogIndex
 from gateway.api.services import EXTENSION, Services
 from gateway.config import GatewayConfig, load_config, parse_config
+from gateway.ledgers import connector_for
 from gateway.web import web_bp
 
 BLUEPRINTS = (departments.bp, catalogs.bp, access.bp, ops.bp)
@@ -39,7 +40,7 @@ def create_app(
 ) -> Flask:
     """``config``: the parsed gateway configuration (a dict as in ``gateway.config``), or None to
     read ``$CITYDIR_GATEWAY_CONFIG``. ``ledger_factory``: identity → Ledger; the real Fabric
-    connector by default, a fake in unit tests."""
+    or embedded connector the configuration names by default, a fake in unit tests."""
     if config is None:
         gateway_config = load_config()
     elif isinstance(config, GatewayConfig):
@@ -55,7 +56,7 @@ def create_app(
     metrics = Metrics()
     svc = Services(
         config=gateway_config,
-        ledger_factory=ledger_factory or FabricConnector(gateway_config, timer=metrics.observe_fabric),
+        ledger_factory=ledger_factory or connector_for(gateway_config, timer=metrics.observe_fabric),
         metrics=metrics,
         blocks=BlockCache(gateway_config.limits.block_cache_size),
         index=CatalogIndex(),

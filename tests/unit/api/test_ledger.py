@@ -9,21 +9,19 @@ from typing import Any
 import grpc
 import pytest
 
+import gateway.fabric as fabric
 from gateway.api.ledger import (
     ChaincodeError,
     CommitUnknown,
-    DirectoryLedger,
     EndorsementFailed,
-    FabricConnector,
     PeersUnavailable,
     TransactionInvalid,
 )
+from gateway.api.services import Services
 from gateway.config import parse_config
+from gateway.ledgers import fabric as adapter
+from gateway.ledgers.fabric import DirectoryLedger, FabricConnector
 from tests.unit.api.conftest import gateway_config, tx
-
-fabric = pytest.importorskip("gateway.fabric", reason="the Fabric client is not importable")
-if not hasattr(fabric, "GatewayError"):
-    pytest.skip("gateway.fabric does not export its API yet", allow_module_level=True)
 
 
 def _status(code_name: str = "VALID", block: int = 11) -> Any:
@@ -64,7 +62,6 @@ class _Contract:
 def _ledger(contract: _Contract, network: Any = None) -> tuple[DirectoryLedger, list[tuple[str, bool]]]:
     stages: list[tuple[str, bool]] = []
     ledger = DirectoryLedger(
-        fabric=fabric,
         network=network,
         contract=contract,
         chaincode="citydir",
@@ -185,7 +182,7 @@ def test_events_are_decoded() -> None:
     assert stream.closed
 
 
-def test_connector_shares_channels_and_orders_peers() -> None:
+def test_connector_shares_channels_and_orders_peers(monkeypatch: pytest.MonkeyPatch) -> None:
     raw = gateway_config()
     raw["peers"] = [
         {"name": "peer0.transport", "org": "transport", "msp_id": "TransportMSP", "address": "t:9051"},
@@ -207,19 +204,19 @@ def test_connector_shares_channels_and_orders_peers() -> None:
         connects.append(list(chans))
         return Gateway()
 
-    fake = SimpleNamespace(
-        load_identity=lambda msp, cert: (msp, cert),
-        load_private_key=lambda path: path,
-        new_private_key_signer=lambda key: key,
-        new_grpc_channel=new_grpc_channel,
-        connect=connect,
-    )
-    connector = FabricConnector(config, fabric=fake)
+    monkeypatch.setattr(adapter, "load_identity", lambda msp, cert: (msp, cert))
+    monkeypatch.setattr(adapter, "load_private_key", lambda path: path)
+    monkeypatch.setattr(adapter, "new_private_key_signer", lambda key: key)
+    monkeypatch.setattr(adapter, "new_grpc_channel", new_grpc_channel)
+    monkeypatch.setattr(adapter, "connect", connect)
+    connector = FabricConnector(config)
+    # One cache of ledgers, the services': a second call for an identity reuses its connection.
+    svc = Services(config, connector, None, None, None, None)  # type: ignore[arg-type]
     health_admin, health_client, transport = config.identities[0], config.identities[1], config.identities[2]
-    first = connector(health_admin)
-    assert connector(health_admin) is first
-    connector(health_client)
-    connector(transport)
+    first = svc.ledger_for(health_admin)
+    assert svc.ledger_for(health_admin) is first
+    svc.ledger_for(health_client)
+    svc.ledger_for(transport)
     assert sorted(channels) == ["h:7051", "t:9051"]  # one channel per peer, shared by all identities
     assert connects[0] == ["h:7051", "t:9051"]  # own organisation's peer first
     assert ["t:9051", "h:7051"] in connects

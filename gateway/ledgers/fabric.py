@@ -1,0 +1,283 @@
+"""The Fabric adapter: the ``Ledger`` seam over ``gateway.fabric``, our Gateway-service client.
+
+One ``DirectoryLedger`` per caller identity (``gateway.api.services`` caches them): its Gateway
+connection with the identity's own signer, plus one connection per peer for per-peer heights.
+The gRPC channels are shared per peer across identities. Fabric's errors become the seam's
+``LedgerError`` family here.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import grpc
+
+from gateway.api.ledger import (
+    ChaincodeError,
+    ChaincodeEvent,
+    CommitUnknown,
+    EndorsementFailed,
+    EventStream,
+    Ledger,
+    LedgerError,
+    PeersUnavailable,
+    StageTimer,
+    Submitted,
+    TransactionInvalid,
+    no_timer,
+)
+from gateway.config import GatewayConfig, IdentityConfig, PeerConfig
+from gateway.fabric import (
+    ChaincodeEvents,
+    Commit,
+    CommitError,
+    CommitStatusError,
+    Contract,
+    GatewayError,
+    Network,
+    Transaction,
+    chaincode_message,
+    connect,
+    load_identity,
+    load_private_key,
+    new_grpc_channel,
+    new_private_key_signer,
+)
+
+UNAVAILABLE_CODES = frozenset({grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED})
+T = TypeVar("T")
+
+
+def translate_error(exc: BaseException) -> LedgerError | None:
+    """Fabric client exception → LedgerError; None for anything that is not the client's."""
+    if isinstance(exc, CommitError):
+        return TransactionInvalid(exc.tx_id, exc.code_name, exc.block_number)
+    if not isinstance(exc, GatewayError):
+        return None
+    message = chaincode_message(exc)
+    if message:
+        try:
+            body = json.loads(message)
+        except ValueError:
+            body = None
+        if isinstance(body, dict) and isinstance(body.get("code"), str):
+            return ChaincodeError(body["code"], str(body.get("message", "")), body.get("details"))
+        # A chaincode answer that is not our JSON (e.g. an unknown function): still the chaincode's word.
+        return ChaincodeError("INTERNAL", message)
+    peers = [{"address": d.address, "msp_id": d.msp_id, "message": d.message} for d in exc.details]
+    text = exc.message or str(exc)
+    if isinstance(exc, CommitStatusError):
+        return CommitUnknown(text, exc.tx_id)
+    if exc.code in UNAVAILABLE_CODES:
+        return PeersUnavailable(text, peers)
+    return EndorsementFailed(text, peers, exc.tx_id)
+
+
+def decode(raw: bytes) -> Any:
+    text = raw.decode("utf-8") if raw else ""
+    return json.loads(text) if text else None
+
+
+def encode(arg: Mapping[str, Any]) -> str:
+    return json.dumps(arg, ensure_ascii=False, separators=(",", ":"))
+
+
+class _Events:
+    def __init__(self, stream: ChaincodeEvents) -> None:
+        self._stream = stream
+
+    def __iter__(self) -> Iterator[ChaincodeEvent]:
+        try:
+            for ev in self._stream:
+                raw = ev.payload.decode("utf-8", "replace")
+                try:
+                    payload = json.loads(raw) if raw else None
+                except ValueError:
+                    payload = raw
+                yield ChaincodeEvent(int(ev.block_number), ev.tx_id, ev.event_name, payload)
+        except Exception as exc:
+            translated = translate_error(exc)
+            if translated is None:
+                raise
+            raise translated from exc
+
+    def close(self) -> None:
+        self._stream.close()
+
+
+@dataclass
+class DirectoryLedger:
+    """One caller identity's view: its Gateway network and contract, and one network per peer."""
+
+    network: Network
+    contract: Contract
+    chaincode: str
+    peer_networks: list[tuple[PeerConfig, Network]] = field(default_factory=list)
+    timer: StageTimer = no_timer
+
+    def _timed(self, stage: str, call: Callable[[], T]) -> T:
+        started = time.perf_counter()
+        ok = False
+        try:
+            result = call()
+            ok = True
+            return result
+        except Exception as exc:
+            translated = translate_error(exc)
+            if translated is None:
+                raise
+            raise translated from exc
+        finally:
+            self.timer(stage, time.perf_counter() - started, ok)
+
+    def query(self, fn: str, arg: Mapping[str, Any]) -> Any:
+        return decode(self._timed("evaluate", lambda: self.contract.evaluate(fn, args=[encode(arg)])))
+
+    def submit(self, fn: str, arg: Mapping[str, Any], wait: bool = True) -> Submitted:
+        # The stages apart, so endorse, submit and commit are timed separately.
+        proposal = self.contract.new_proposal(fn, args=[encode(arg)])
+        transaction = self._timed("endorse", proposal.endorse)
+        commit = self._submit(transaction)
+        data = decode(transaction.result)
+        if not wait:
+            return Submitted(data, commit.tx_id, None)
+        status = self._timed("commit", commit.status)
+        if not status.successful:
+            raise TransactionInvalid(status.tx_id, status.code_name, status.block_number)
+        self._await_peers(status.block_number)
+        return Submitted(data, status.tx_id, status.block_number)
+
+    def _submit(self, transaction: Transaction) -> Commit:
+        try:
+            return self._timed("submit", transaction.submit)
+        except PeersUnavailable as exc:
+            # A broadcast that timed out may still have reached the orderer: a blind resubmit
+            # could write twice, so the caller gets the tx id to poll instead.
+            cause = exc.__cause__
+            if isinstance(cause, GatewayError) and cause.code == grpc.StatusCode.DEADLINE_EXCEEDED:
+                raise CommitUnknown(exc.message, transaction.tx_id) from exc
+            raise
+
+    def _await_peers(self, block: int, timeout: float = 2.0) -> None:
+        """Let every peer reach this block before answering (bounded; a peer that errors is skipped).
+
+        The caller's next write is endorsed by other orgs' peers too, and one still a block
+        behind would not see this write (e.g. NOT_FOUND for the catalog just created).
+        """
+        deadline = time.monotonic() + timeout
+        behind = [network for _, network in self.peer_networks]
+        while behind and time.monotonic() < deadline:
+            still = []
+            for network in behind:
+                try:
+                    if network.block_height() <= block:
+                        still.append(network)
+                except Exception:  # an unreachable peer must not fail a committed write
+                    continue
+            behind = still
+            if behind:
+                time.sleep(0.02)
+
+    def transaction_status(self, tx_id: str) -> tuple[str, int | None]:
+        try:
+            code_name, block = self._timed("query_tx", lambda: self.network.get_transaction_validation(tx_id))
+        except (ChaincodeError, EndorsementFailed) as exc:
+            # qscc fails "Failed to get transaction with id ..." for a tx it has not committed (yet).
+            text = exc.message.lower()
+            if "not found" in text or "failed to get transaction" in text:
+                return "pending", None
+            raise
+        return code_name, block
+
+    def block_of(self, tx_id: str) -> int | None:
+        status, block = self.transaction_status(tx_id)
+        return block if status != "pending" else None
+
+    def chaincode_events(self, start_block: int | None, after_tx_id: str | None) -> EventStream:
+        stream = self._timed(
+            "events",
+            lambda: self.network.chaincode_events(
+                self.chaincode, start_block=start_block, after_transaction_id=after_tx_id
+            ),
+        )
+        return _Events(stream)
+
+    def block_height(self) -> int:
+        return self._timed("query_block", self.network.block_height)
+
+    def peer_heights(self) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        for peer, network in self.peer_networks:
+            entry: dict[str, Any] = {"peer": peer.name, "msp_id": peer.msp_id, "address": peer.address}
+            try:
+                entry["height"] = self._timed("query_block", network.block_height)
+            except LedgerError as exc:
+                entry["height"] = None
+                entry["error"] = str(exc)
+            out.append(entry)
+        return out
+
+    def recent_blocks(self, count: int) -> list[dict[str, Any]]:
+        height = self.block_height()
+        blocks = []
+        for number in range(height - 1, max(-1, height - 1 - count), -1):
+            block = self._timed("query_block", lambda n=number: self.network.get_block(n))  # type: ignore[misc]
+            blocks.append({"number": number, "transactions": list(self.network.block_summary(block))})
+        return blocks
+
+
+class FabricConnector:
+    """Connects one identity to the configured peers; gRPC channels are shared per peer.
+
+    Ledgers are cached by the caller (``Services.ledger_for``), not here.
+    """
+
+    def __init__(self, config: GatewayConfig, timer: StageTimer = no_timer) -> None:
+        self._config, self._timer = config, timer
+        self._channels: dict[str, grpc.Channel] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, identity: IdentityConfig) -> Ledger:
+        with self._lock:
+            return self._connect(identity)
+
+    def _channel(self, peer: PeerConfig) -> grpc.Channel:
+        channel = self._channels.get(peer.name)
+        if channel is None:
+            ca = Path(peer.tls_root_cert).read_bytes() if peer.tls_root_cert else None
+            channel = new_grpc_channel(peer.address, tls_root_cert=ca, server_name_override=peer.server_name)
+            self._channels[peer.name] = channel
+        return channel
+
+    def _connect(self, identity: IdentityConfig) -> DirectoryLedger:
+        fabric_identity = load_identity(identity.msp_id, identity.cert)
+        signer = new_private_key_signer(load_private_key(identity.key))
+        t = self._config.timeouts
+        timeouts = {
+            "evaluate_timeout": t.evaluate,
+            "endorse_timeout": t.endorse,
+            "submit_timeout": t.submit,
+            "commit_status_timeout": t.commit_status,
+        }
+        channel_name = self._config.channel
+        peers = self._config.peers_for(identity.msp_id)
+        network = connect([self._channel(p) for p in peers], fabric_identity, signer, **timeouts).get_network(
+            channel_name
+        )
+        per_peer = [
+            (p, connect([self._channel(p)], fabric_identity, signer, **timeouts).get_network(channel_name))
+            for p in self._config.peers
+        ]
+        return DirectoryLedger(
+            network=network,
+            contract=network.get_contract(self._config.chaincode),
+            chaincode=self._config.chaincode,
+            peer_networks=per_peer,
+            timer=self._timer,
+        )
