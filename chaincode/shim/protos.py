@@ -12,6 +12,7 @@ from typing import Any
 
 from fabric_protos.common import common_pb2 as _common_pb2
 from fabric_protos.ledger.queryresult import kv_query_result_pb2 as _queryresult_pb2
+from fabric_protos.msp import identities_pb2 as _identities_pb2
 from fabric_protos.peer import chaincode_event_pb2 as _chaincode_event_pb2
 from fabric_protos.peer import chaincode_pb2 as _chaincode_pb2
 from fabric_protos.peer import chaincode_shim_pb2 as _shim_pb2
@@ -21,6 +22,7 @@ from fabric_protos.peer import proposal_response_pb2 as _proposal_response_pb2
 
 common: Any = _common_pb2  # Header, ChannelHeader, SignatureHeader, HeaderType
 queryresult: Any = _queryresult_pb2  # KV, KeyModification
+identities: Any = _identities_pb2  # SerializedIdentity
 chaincode: Any = _chaincode_pb2  # ChaincodeID, ChaincodeInput, ChaincodeAdditionalParams
 chaincode_event: Any = _chaincode_event_pb2  # ChaincodeEvent
 shim: Any = _shim_pb2  # ChaincodeMessage and the per-request payloads

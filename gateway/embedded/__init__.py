@@ -1,0 +1,1 @@
+"""The embedded ledger: the directory on one machine, in one SQLite file (see ``store``)."""
