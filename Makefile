@@ -9,8 +9,8 @@ VENV_STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-16)
 .PHONY: help up down status clean test unit integration lint venv fabric bench node-deps browser
 
 help:
-	@echo "make up      set up everything, start the network, gateway and web page"
-	@echo "make test    set up everything, run unit and integration tests"
+	@echo "make up      set up everything, start the directory (on Fabric when found, else embedded)"
+	@echo "make test    set up everything, run every test (REST suites on each ledger there is)"
 	@echo "make down    stop the network (state kept); make clean removes it"
 	@echo "make lint    ruff and mypy"
 
@@ -51,12 +51,13 @@ status:
 clean:
 	network/network.sh clean
 
-# Integration tests bring up networks of their own (temporary state dir, other ports).
-# When Fabric's binaries cannot be had, they are skipped with the reason; set
-# CITYDIR_REQUIRE_FABRIC=1 to make that a failure instead.
+# Integration tests bring up networks of their own (temporary state dir, other ports): the REST
+# suites on the embedded ledger always, and on Fabric too when its binaries are found (or built).
+# Without Fabric the Fabric-only suites are skipped with the reason; CITYDIR_REQUIRE_FABRIC=1
+# makes that a failure instead.
 test: venv node-deps browser
 	@mkdir -p .citydir && set -o pipefail && network/network.sh fabric 2>&1 | tee .citydir/fabric-build.log || \
-	  echo "!!! Fabric binaries unavailable: integration tests will be SKIPPED (reason above)"
+	  echo "!!! Fabric binaries unavailable: the Fabric-only suites will be SKIPPED (reason above); the REST suites run on the embedded ledger"
 	$(PY) -m pytest tests
 
 unit: venv

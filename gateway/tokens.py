@@ -117,6 +117,7 @@ def write_dev_tokens(
     channel: str = "citydir",
     chaincode: str = "citydir",
     listen: str = "127.0.0.1:8080",
+    ledger: Mapping[str, Any] | None = None,
 ) -> tuple[Path, Path]:
     """Write ``<home>/gateway/tokens.json`` and ``<home>/gateway/gateway.json``; return both paths.
 
@@ -152,13 +153,15 @@ def write_dev_tokens(
                     token, msp_id, role, str(creds["cert"]), str(creds["key"]), label=f"dev {name} {role}"
                 )
             )
-    config = {
+    config: dict[str, Any] = {
         "channel": channel,
         "chaincode": chaincode,
         "listen": listen,
         "peers": peers,
         "identities": identities,
     }
+    if ledger is not None:
+        config["ledger"] = dict(ledger)
     tokens_path, config_path = out_dir / TOKENS_FILE, out_dir / CONFIG_FILE
     write_private_json(config_path, config)
     write_private_json(tokens_path, tokens)

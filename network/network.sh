@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# citydir test network: a real Fabric 3.1 network as native processes on 127.0.0.1.
+# citydir test network: a real Fabric 3.1 network as native processes on 127.0.0.1, or, where
+# Fabric is absent, the embedded ledger (the gateway keeps the directory in one SQLite file).
 # See `network.sh help`. State lives in $CITYDIR_HOME, ports start at $CITYDIR_BASE_PORT.
 set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
@@ -14,46 +15,84 @@ Usage: network.sh COMMAND [FLAGS]
 
 Commands:
   up [--bft] [--peers 1|2] [--no-seed] [--no-gateway]
-                 build Fabric if needed, generate crypto and the channel, start orderers and
+                 find (or build) Fabric, generate crypto and the channel, start orderers and
                  peers, deploy the chaincode, start the gateway, load the demo directory.
+                 Without Fabric: the gateway on the embedded ledger, with the demo directory.
                  Safe to re-run: what is running is left as it is.
   down           stop every process this network started (state is kept)
   clean          down, then delete the network's state directory
   status [--json] orderers, peers (height), chaincode and gateway
   fabric [--check]
-                 build the Fabric binaries from the Go module if they are missing
-                 (--check: only say whether they are there, exit 1 if not)
-  deploy         upgrade the chaincode to the next sequence (after a code change)
+                 find Fabric's binaries, else build them from the Go module
+                 (--check: only say where they are, or why not and exit 1)
+  deploy         upgrade the chaincode to the next sequence (after a code change);
+                 on the embedded ledger: restart the gateway, which runs the contract
   logs NODE      follow a node's log (e.g. orderer0, peer0.health, ccaas-health, gateway)
   help           this text
 
 Environment:
   CITYDIR_HOME       state directory (now: $CITYDIR_HOME)
   CITYDIR_BASE_PORT  first port; all ports derive from it (now: $CITYDIR_BASE_PORT)
+  CITYDIR_LEDGER     fabric (a missing Fabric is an error) or embedded (skip Fabric);
+                     unset: Fabric when it is found, else the embedded ledger
   CITYDIR_FABRIC_BIN, CITYDIR_FABRIC_CFG
-                     use these Fabric v3.1.5 binaries and sampleconfig instead of building
+                     Fabric v3.1.x binaries and their config (core.yaml, orderer.yaml) to use
+                     first; then PATH (config: \$FABRIC_CFG_PATH, ../config, /etc/hyperledger/fabric),
+                     then network/bin, then a build from the Go module
 EOF
 }
 
 usage_error() { echo "network.sh: $*" >&2; usage >&2; exit 2; }
 
-# Topology chosen at first `up` is remembered with the state: crypto is generated for it.
+# Topology and ledger chosen at first `up` are remembered with the state: crypto is made for them.
 load_topology() {
-  local want_consensus=$1 want_peers=$2 f="$CITYDIR_HOME/topology.env"
+  local want_consensus=$1 want_peers=$2 want_ledger=${3:-} f="$CITYDIR_HOME/topology.env"
+  LEDGER_KIND=fabric
   if [[ -f "$f" ]]; then
     # shellcheck disable=SC1090
     source "$f"
     if [[ -n "$want_consensus" && "$want_consensus" != "$CITYDIR_CONSENSUS" ]] ||
-       [[ -n "$want_peers" && "$want_peers" != "$CITYDIR_PEERS_PER_ORG" ]]; then
-      die "this network was created with consensus=$CITYDIR_CONSENSUS, peers per org=$CITYDIR_PEERS_PER_ORG; run 'network.sh clean' to change it"
+       [[ -n "$want_peers" && "$want_peers" != "$CITYDIR_PEERS_PER_ORG" ]] ||
+       [[ -n "$want_ledger" && "$want_ledger" != "$LEDGER_KIND" ]]; then
+      die "this network was created with ledger=$LEDGER_KIND, consensus=$CITYDIR_CONSENSUS, peers per org=$CITYDIR_PEERS_PER_ORG; run 'network.sh clean' to change it"
     fi
-  else
+  elif [[ -n "$want_ledger" ]]; then
     CITYDIR_CONSENSUS=${want_consensus:-$CITYDIR_CONSENSUS}
     CITYDIR_PEERS_PER_ORG=${want_peers:-$CITYDIR_PEERS_PER_ORG}
+    LEDGER_KIND=$want_ledger
     mkdir -p "$CITYDIR_HOME"
-    printf 'CITYDIR_CONSENSUS=%s\nCITYDIR_PEERS_PER_ORG=%s\n' "$CITYDIR_CONSENSUS" "$CITYDIR_PEERS_PER_ORG" > "$f"
+    printf 'LEDGER_KIND=%s\nCITYDIR_CONSENSUS=%s\nCITYDIR_PEERS_PER_ORG=%s\n' \
+      "$LEDGER_KIND" "$CITYDIR_CONSENSUS" "$CITYDIR_PEERS_PER_ORG" > "$f"
   fi
-  export CITYDIR_CONSENSUS CITYDIR_PEERS_PER_ORG
+  export CITYDIR_CONSENSUS CITYDIR_PEERS_PER_ORG LEDGER_KIND
+}
+
+# Which ledger `up` runs: what the state was made with, else CITYDIR_LEDGER, else Fabric if found.
+choose_ledger() {  # wants Fabric-only flags (0/1)
+  local remembered=""
+  [[ -f "$CITYDIR_HOME/topology.env" ]] && remembered=$(sed -n 's/^LEDGER_KIND=//p' "$CITYDIR_HOME/topology.env")
+  [[ -f "$CITYDIR_HOME/topology.env" && -z "$remembered" ]] && remembered=fabric  # made before the choice existed
+  case "$CITYDIR_LEDGER" in
+    ""|fabric|embedded) ;;
+    *) usage_error "CITYDIR_LEDGER must be fabric or embedded, not '$CITYDIR_LEDGER'" ;;
+  esac
+  if [[ -n "$remembered" ]]; then
+    [[ -n "$CITYDIR_LEDGER" && "$CITYDIR_LEDGER" != "$remembered" ]] &&
+      die "the state in $CITYDIR_HOME is on the $remembered ledger, but CITYDIR_LEDGER=$CITYDIR_LEDGER; run 'network.sh clean' to change it"
+    echo "$remembered"; return 0
+  fi
+  if [[ "$CITYDIR_LEDGER" == embedded ]]; then
+    (($1)) && die "--bft and --peers need Fabric; the embedded ledger has no orderers or peers"
+    echo embedded; return 0
+  fi
+  if find_fabric || build_fabric; then echo fabric; return 0; fi
+  fabric_missing_paragraph
+  if [[ "$CITYDIR_LEDGER" == fabric ]] || (($1)); then
+    echo "CITYDIR_LEDGER=fabric (or --bft/--peers) asks for Fabric, so nothing was started." >&2
+    exit 1
+  fi
+  echo "citydir now starts on the embedded ledger (one process, one SQLite file: no multi-organisation guarantees; see README)." >&2
+  echo embedded
 }
 
 for_each_peer() {  # callback org peer
@@ -107,8 +146,14 @@ cmd_up() {
     shift
   done
   [[ -x "$PYTHON" ]] || die "no Python environment at $PYTHON; run 'make venv' (or 'make up') first"
-  local started=$SECONDS
-  load_topology "$consensus" "$peers"
+  local started=$SECONDS ledger fabric_flags=0
+  [[ -n "$consensus$peers" ]] && fabric_flags=1
+  ledger=$(choose_ledger "$fabric_flags")
+  load_topology "$consensus" "$peers" "$ledger"
+  if [[ "$LEDGER_KIND" == embedded ]]; then
+    up_embedded "$gateway" "$seed" "$started"
+    return 0
+  fi
   fabric_env
   generate_all
   start_orderers
@@ -128,6 +173,17 @@ cmd_up() {
   if ((seed)); then seed_directory; fi
   log "network up in $((SECONDS - started))s"
   print_summary "$gateway"
+}
+
+# The embedded ledger: the gateway runs the contract on one SQLite file; no Fabric process.
+up_embedded() {  # gateway, seed, started
+  log "starting on the embedded ledger (state in $CITYDIR_HOME/data/embedded)"
+  mkdir -p "$LOGS" "$PIDS"
+  "$PYTHON" "$NETWORK_DIR/lib/embedded_crypto.py" || die "could not create the embedded ledger's identities"
+  if (($2)); then seed_directory; fi
+  if (($1)); then start_gateway embedded; fi
+  log "embedded ledger up in $(($SECONDS - $3))s"
+  print_summary "$1"
 }
 
 # The chaincode answers once the peers have dialled the chaincode servers.
@@ -150,11 +206,15 @@ wait_endorsement_ready() {
     die "the peers could not plan an endorsement within 120s; see $LOGS/wait-ready.log and the peer logs"
 }
 
-start_gateway() {
+write_gateway_config() {
   if [[ ! -f "$CITYDIR_HOME/gateway/gateway.json" ]]; then
     log "writing the gateway config and dev API tokens"
-    "$PYTHON" "$NETWORK_DIR/lib/gateway_config.py" >/dev/null || die "could not write the gateway config"
+    "$PYTHON" "$NETWORK_DIR/lib/gateway_config.py" "$LEDGER_KIND" >/dev/null || die "could not write the gateway config"
   fi
+}
+
+start_gateway() {
+  write_gateway_config
   if ! pid_alive gateway; then
     require_free_port "$(gateway_port)" "the REST gateway"
     log "starting the REST gateway on http://127.0.0.1:$(gateway_port)"
@@ -165,6 +225,7 @@ start_gateway() {
 
 seed_directory() {
   [[ -f "$CITYDIR_HOME/seeded" ]] && return 0
+  write_gateway_config
   log "loading the demo directory through real transactions"
   "$PYTHON" "$NETWORK_DIR/lib/seed.py" >>"$LOGS/seed.log" 2>&1 || die "loading the demo directory failed; see $LOGS/seed.log"
   date -u +%FT%TZ > "$CITYDIR_HOME/seeded"
@@ -172,9 +233,14 @@ seed_directory() {
 
 print_summary() {
   echo
-  echo "citydir network is up (channel '$CHANNEL', $CITYDIR_CONSENSUS, state in $CITYDIR_HOME)"
+  if [[ "$LEDGER_KIND" == embedded ]]; then
+    echo "citydir is up on the EMBEDDED ledger (channel '$CHANNEL', one SQLite file, state in $CITYDIR_HOME)"
+    echo "  It has none of Fabric's multi-organisation guarantees: one operator holds every key."
+  else
+    echo "citydir network is up on Fabric $FABRIC_FOUND_VERSION (channel '$CHANNEL', $CITYDIR_CONSENSUS, state in $CITYDIR_HOME)"
+  fi
   if (($1)); then
-    echo "  REST API   http://127.0.0.1:$(gateway_port)/api/v1   (OpenAPI: /openapi.json)"
+    echo "  REST API   http://127.0.0.1:$(gateway_port)/api/v1   (OpenAPI: /api/v1/openapi.json)"
     echo "  Web page   http://127.0.0.1:$(gateway_port)/"
     echo "  API tokens $CITYDIR_HOME/gateway/tokens.json"
   fi
@@ -210,9 +276,19 @@ cmd_status() {
     case $1 in --json) json=1 ;; *) usage_error "unknown flag for status: $1" ;; esac
     shift
   done
-  [[ -f "$CITYDIR_HOME/topology.env" ]] && load_topology "" ""
-  fabric_env >/dev/null 2>&1 || true
-  "$PYTHON" "$NETWORK_DIR/lib/status.py" "$json" "$(status_rows)"
+  load_topology "" ""
+  if [[ "$LEDGER_KIND" == embedded ]]; then
+    "$PYTHON" "$NETWORK_DIR/lib/status.py" "$json" "$(gateway_row)" embedded "$CITYDIR_HOME/data/embedded/citydir.sqlite"
+    return 0
+  fi
+  find_fabric && export PATH="$FABRIC_BIN:$PATH"
+  "$PYTHON" "$NETWORK_DIR/lib/status.py" "$json" "$(status_rows)" fabric
+}
+
+gateway_row() {
+  local up=false
+  pid_alive gateway && port_in_use "$(gateway_port)" && up=true
+  echo "gateway http://127.0.0.1:$(gateway_port) - $up 0"
 }
 
 # One line per component: kind name org up height; the Python side formats table or JSON.
@@ -233,18 +309,16 @@ status_rows() {
   local seq=0
   pid_alive "peer0.databureau" && seq=$(committed_sequence)
   echo "chaincode $CHAINCODE - $([[ $seq != 0 ]] && echo true || echo false) $seq"
-  up=false
-  pid_alive gateway && port_in_use "$(gateway_port)" && up=true
-  echo "gateway http://127.0.0.1:$(gateway_port) - $up 0"
+  gateway_row
 }
 
 cmd_fabric() {
   case "${1:-}" in
-    "") fabric_env; log "Fabric binaries: $FABRIC_BIN (config: $FABRIC_SAMPLECONFIG)" ;;
+    "") fabric_env; log "Fabric $FABRIC_FOUND_VERSION from $FABRIC_FOUND_FROM: $FABRIC_BIN (config: $FABRIC_SAMPLECONFIG)" ;;
     --check)
-      if [[ -n "$FABRIC_BIN" ]]; then fabric_env; exit 0; fi
-      binaries_present "$NETWORK_DIR/bin" && [[ "$(cat "$NETWORK_DIR/bin/.version" 2>/dev/null)" == "$FABRIC_COMMIT" ]] ||
-        { echo "Fabric binaries are not built; run 'network/network.sh fabric'" >&2; exit 1; } ;;
+      # stdout: where they are, for the tests; stderr: why not.
+      find_fabric || { echo "Fabric v3.1.x was not found: $FABRIC_MISSING_REASON" >&2; exit 1; }
+      printf 'FABRIC_BIN=%s\nFABRIC_CFG=%s\nFABRIC_VERSION=%s\n' "$FABRIC_BIN" "$FABRIC_SAMPLECONFIG" "$FABRIC_FOUND_VERSION" ;;
     *) usage_error "unknown flag for fabric: $1" ;;
   esac
 }
@@ -252,6 +326,13 @@ cmd_fabric() {
 cmd_deploy() {
   (($# == 0)) || usage_error "deploy takes no arguments"
   load_topology "" ""
+  if [[ "$LEDGER_KIND" == embedded ]]; then
+    pid_alive gateway || die "the gateway is not running; run 'network.sh up' first"
+    stop_process gateway
+    start_gateway
+    log "the gateway restarted with the contract in this checkout (embedded ledger)"
+    return 0
+  fi
   fabric_env
   pid_alive peer0.databureau || die "the network is not running; run 'network.sh up' first"
   local next=$(( $(committed_sequence) + 1 ))

@@ -62,9 +62,11 @@ log()  { printf '\033[1;34m==>\033[0m %s\n' "$*" >&2; }
 warn() { printf '\033[1;33mwarning:\033[0m %s\n' "$*" >&2; }
 die()  { printf '\033[1;31merror:\033[0m %s\n' "$*" >&2; exit 1; }
 
-# Fabric binaries and default configs: set by fabric_env (lib/fabric-bin.sh).
-FABRIC_BIN="${CITYDIR_FABRIC_BIN:-}"
-FABRIC_SAMPLECONFIG="${CITYDIR_FABRIC_CFG:-}"
+# Fabric binaries and default configs: set by find_fabric / fabric_env (lib/fabric-bin.sh).
+FABRIC_BIN=""
+FABRIC_SAMPLECONFIG=""
+# Which ledger: "" (Fabric when found, else embedded), fabric or embedded.
+CITYDIR_LEDGER="${CITYDIR_LEDGER:-}"
 
 # --- processes -----------------------------------------------------------------------------
 

@@ -1,7 +1,8 @@
 """Write the REST gateway's config and the development API tokens for this network.
 
 Run by `network.sh up`: one admin and one client token per org, each mapped to that org's
-cryptogen identity, stored hashed in gateway.json and in the clear in tokens.json (0600).
+identity, stored hashed in gateway.json and in the clear in tokens.json (0600). With
+``embedded`` as the argument the gateway keeps the directory itself (no peers).
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from layout import ORGS, Layout
 from gateway.tokens import write_dev_tokens
 
 
-def main() -> int:
+def main(argv: list[str]) -> int:
+    embedded = argv[1:] == ["embedded"]
     layout = Layout.from_env()
     users = {(u.msp_id, u.role): u for u in layout.users()}
     orgs = []
@@ -33,7 +35,7 @@ def main() -> int:
                         "server_name": p.name,
                     }
                     for p in layout.peers()
-                    if p.msp_id == msp_id
+                    if p.msp_id == msp_id and not embedded
                 ],
                 "admin": {
                     "cert": str(users[(msp_id, "admin")].cert),
@@ -45,10 +47,13 @@ def main() -> int:
                 },
             }
         )
-    tokens, config = write_dev_tokens(layout.home, orgs, listen=f"127.0.0.1:{layout.gateway_port()}")
+    ledger = {"kind": "embedded", "path": str(layout.embedded_ledger())} if embedded else {"kind": "fabric"}
+    tokens, config = write_dev_tokens(
+        layout.home, orgs, listen=f"127.0.0.1:{layout.gateway_port()}", ledger=ledger
+    )
     print(f"{config}\n{tokens}")
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv))

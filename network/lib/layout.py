@@ -79,3 +79,6 @@ class Layout:
 
     def gateway_port(self) -> int:
         return self.base_port + 300
+
+    def embedded_ledger(self) -> Path:
+        return self.home / "data" / "embedded" / "citydir.sqlite"

@@ -1,17 +1,32 @@
 """Format `network.sh status` rows as a table or as one JSON object.
 
-Input rows (argv[2]): "kind name org up height" per line, from network.sh.
+Usage: status.py JSON(0|1) ROWS LEDGER [EMBEDDED_FILE]
+ROWS: "kind name org up height" per line, from network.sh. LEDGER: fabric or embedded; for the
+embedded ledger its file is read here (height), as nothing else serves it.
 """
 
 from __future__ import annotations
 
 import json
+import sqlite3
 import sys
+from pathlib import Path
 from typing import Any
 
 
-def parse(rows: str) -> dict[str, Any]:
+def embedded_height(path: str) -> int | None:
+    if not Path(path).is_file():
+        return None
+    try:
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5) as db:
+            return int(db.execute("SELECT COALESCE(MAX(number), -1) + 1 FROM blocks").fetchone()[0])
+    except sqlite3.Error:
+        return None
+
+
+def parse(rows: str, ledger: str = "fabric") -> dict[str, Any]:
     status: dict[str, Any] = {
+        "ledger": ledger,
         "channel": "citydir",
         "orderers": [],
         "peers": [],
@@ -38,7 +53,16 @@ def parse(rows: str) -> dict[str, Any]:
 
 
 def table(status: dict[str, Any]) -> str:
-    lines = [f"channel {status['channel']}", f"{'NODE':<34} {'ORG':<16} {'UP':<5} HEIGHT"]
+    if status["ledger"] == "embedded":
+        emb, gw = status["embedded"], status["gateway"]
+        return "\n".join(
+            [
+                f"ledger embedded (no Fabric: one process, one file), channel {status['channel']}",
+                f"file {emb['path']}: height {emb['height'] if emb['height'] is not None else 'none yet'}",
+                f"gateway {gw.get('url')}: {'up' if gw.get('up') else 'down'}",
+            ]
+        )
+    lines = [f"ledger fabric, channel {status['channel']}", f"{'NODE':<34} {'ORG':<16} {'UP':<5} HEIGHT"]
     for o in status["orderers"]:
         lines.append(f"{o['name']:<34} {'OrdererMSP':<16} {'yes' if o['up'] else 'no':<5} {o['height']}")
     for p in status["peers"]:
@@ -52,7 +76,10 @@ def table(status: dict[str, Any]) -> str:
 
 
 def main(argv: list[str]) -> int:
-    status = parse(argv[2])
+    ledger = argv[3] if len(argv) > 3 else "fabric"
+    status = parse(argv[2], ledger)
+    if ledger == "embedded":
+        status["embedded"] = {"path": argv[4], "height": embedded_height(argv[4])}
     print(json.dumps(status) if argv[1] == "1" else table(status))
     return 0
 

@@ -1,6 +1,6 @@
 """Helpers shared by the fault and security suites: REST calls, identities, one client per peer.
 
-Everything here talks to a real network started by ``tests.integration.fabricnet``; the paths
+Everything here talks to a real network started by ``tests.integration.localnet``; the paths
 mirror ``network/lib/common.sh`` and ``network/lib/layout.py``.
 """
 
@@ -31,7 +31,7 @@ from gateway.fabric import (
     new_grpc_channel,
     new_private_key_signer,
 )
-from tests.integration.fabricnet import REPO, FabricNetwork
+from tests.integration.localnet import REPO, LocalNetwork
 
 DOMAIN = "citydir.local"
 ORGS = [("DataBureauMSP", "databureau"), ("CivilAffairsMSP", "civilaffairs"), ("HealthMSP", "health")]
@@ -80,7 +80,7 @@ def rest(
     return Reply(status, parsed, raw, got)
 
 
-def tokens(net: FabricNetwork) -> dict[str, dict[str, str]]:
+def tokens(net: LocalNetwork) -> dict[str, dict[str, str]]:
     found: dict[str, dict[str, str]] = json.loads((net.home / "gateway" / "tokens.json").read_text())
     return found
 
@@ -88,11 +88,11 @@ def tokens(net: FabricNetwork) -> dict[str, dict[str, str]]:
 # --- identities and per-peer clients --------------------------------------------------------------
 
 
-def org_dir(net: FabricNetwork, label: str) -> Path:
+def org_dir(net: LocalNetwork, label: str) -> Path:
     return net.home / "crypto" / "peerOrganizations" / f"{label}.{DOMAIN}"
 
 
-def user_files(net: FabricNetwork, msp_id: str, role: str) -> tuple[Path, Path]:
+def user_files(net: LocalNetwork, msp_id: str, role: str) -> tuple[Path, Path]:
     """(cert, key) of an org's cryptogen Admin (role admin) or User1 (role client)."""
     label = dict(ORGS)[msp_id]
     user = "Admin" if role == "admin" else "User1"
@@ -117,7 +117,7 @@ class PeerRef:
         return f"peer{self.index}.{self.label}.{DOMAIN}"
 
 
-def peers(net: FabricNetwork, per_org: int = 1) -> list[PeerRef]:
+def peers(net: LocalNetwork, per_org: int = 1) -> list[PeerRef]:
     return [
         PeerRef(o, p, msp_id, label, net.peer_port(o, p))
         for o, (msp_id, label) in enumerate(ORGS)
@@ -125,13 +125,13 @@ def peers(net: FabricNetwork, per_org: int = 1) -> list[PeerRef]:
     ]
 
 
-def peer_tls_ca(net: FabricNetwork, peer: PeerRef) -> bytes:
+def peer_tls_ca(net: LocalNetwork, peer: PeerRef) -> bytes:
     return (org_dir(net, peer.label) / "peers" / peer.host / "tls" / "ca.crt").read_bytes()
 
 
 @contextmanager
 def peer_network(
-    net: FabricNetwork, peer: PeerRef, msp_id: str | None = None, role: str = "client"
+    net: LocalNetwork, peer: PeerRef, msp_id: str | None = None, role: str = "client"
 ) -> Iterator[Network]:
     """A Fabric client connected to exactly one peer (no failover), as an identity of ``msp_id``
     (default: the peer's own org)."""
@@ -171,11 +171,11 @@ def wait_peer_answers(network: Network, timeout: float = 60) -> None:
 # --- processes ------------------------------------------------------------------------------------
 
 
-def pid_file(net: FabricNetwork, name: str) -> Path:
+def pid_file(net: LocalNetwork, name: str) -> Path:
     return net.home / "pids" / f"{name}.pid"
 
 
-def read_pid(net: FabricNetwork, name: str) -> int:
+def read_pid(net: LocalNetwork, name: str) -> int:
     return int(pid_file(net, name).read_text().strip())
 
 
@@ -187,7 +187,7 @@ def alive(pid: int) -> bool:
         return False
 
 
-def kill9(net: FabricNetwork, name: str) -> int:
+def kill9(net: LocalNetwork, name: str) -> int:
     """SIGKILL the process recorded for ``name``; returns its pid once it is gone."""
     pid = read_pid(net, name)
     os.kill(pid, signal.SIGKILL)
@@ -198,7 +198,7 @@ def kill9(net: FabricNetwork, name: str) -> int:
     return pid
 
 
-def start_role(net: FabricNetwork, name: str, *command: str) -> int:
+def start_role(net: LocalNetwork, name: str, *command: str) -> int:
     """Run a role script in the background like ``start_process`` in common.sh; record its pid."""
     logs = net.home / "logs"
     logs.mkdir(parents=True, exist_ok=True)

@@ -43,7 +43,7 @@ from tests.fault.netutil import (
     wait_peer_answers,
     wait_port,
 )
-from tests.integration.fabricnet import REPO, FabricNetwork, free_base_port
+from tests.integration.localnet import REPO, LocalNetwork, free_base_port
 
 pytestmark = pytest.mark.integration
 
@@ -61,8 +61,8 @@ LOAD_RESPONSIBILITY = "load-civil-duty"
 
 
 @pytest.fixture(scope="module")
-def fault_network(fabric: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FabricNetwork]:
-    net = FabricNetwork(tmp_path_factory.mktemp("citydir-fault"), free_base_port())
+def fault_network(fabric: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalNetwork]:
+    net = LocalNetwork(tmp_path_factory.mktemp("citydir-fault"), free_base_port())
     try:
         net.up("--no-seed")
         yield net
@@ -213,7 +213,7 @@ class Load:
 _LEADER = re.compile(r'^consensus_etcdraft_is_leader\{channel="citydir"\} 1(\.0)?$', re.M)
 
 
-def raft_leader(net: FabricNetwork, candidates: range | list[int] = range(ORDERERS)) -> int | None:
+def raft_leader(net: LocalNetwork, candidates: range | list[int] = range(ORDERERS)) -> int | None:
     for i in candidates:
         try:
             text = http_get(f"http://127.0.0.1:{net.base_port + 30 + i}/metrics", timeout=2)
@@ -224,7 +224,7 @@ def raft_leader(net: FabricNetwork, candidates: range | list[int] = range(ORDERE
     return None
 
 
-def wait_new_leader(net: FabricNetwork, candidates: list[int], timeout: float = 30) -> int:
+def wait_new_leader(net: LocalNetwork, candidates: list[int], timeout: float = 30) -> int:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         leader = raft_leader(net, candidates)
@@ -273,7 +273,7 @@ def fault_figures(acks: list[Outcome], baseline: float, fault_at: float, window_
 # --- checks ----------------------------------------------------------------------------------------
 
 
-def wait_same_height(net: FabricNetwork, networks: dict[str, Network], timeout: float = 60) -> int:
+def wait_same_height(net: LocalNetwork, networks: dict[str, Network], timeout: float = 60) -> int:
     deadline = time.monotonic() + timeout
     heights: dict[str, int | str] = {}
     while time.monotonic() < deadline:
@@ -338,7 +338,7 @@ def setup_load_entities(url: str, tok: dict[str, dict[str, str]]) -> None:
     assert reply.status == 201, reply.body
 
 
-def test_acknowledged_writes_survive_killing_the_raft_leader_and_a_peer(fault_network: FabricNetwork) -> None:
+def test_acknowledged_writes_survive_killing_the_raft_leader_and_a_peer(fault_network: LocalNetwork) -> None:
     net = fault_network
     url = net.gateway_url()
     tok = tokens(net)
@@ -512,7 +512,7 @@ def test_acknowledged_writes_survive_killing_the_raft_leader_and_a_peer(fault_ne
 # --- whole-network restart ------------------------------------------------------------------------
 
 
-def snapshot(net: FabricNetwork, url: str, token: str, ids: dict[str, str]) -> dict[str, Any]:
+def snapshot(net: LocalNetwork, url: str, token: str, ids: dict[str, str]) -> dict[str, Any]:
     shot: dict[str, Any] = {}
     for path in (
         *(f"{kind}/{entity_id}" for kind, entity_id in ids.items()),
@@ -540,7 +540,7 @@ def snapshot(net: FabricNetwork, url: str, token: str, ids: dict[str, str]) -> d
     return shot
 
 
-def up_again(net: FabricNetwork) -> None:
+def up_again(net: LocalNetwork) -> None:
     """``network.sh up --no-seed`` on the existing state.
 
     Our ports (CITYDIR_TEST_PORT_START=39000+) lie inside Linux's ephemeral range (32768-60999),
@@ -561,7 +561,7 @@ def up_again(net: FabricNetwork) -> None:
     net.up("--no-seed")
 
 
-def test_whole_network_restart_keeps_the_directory(fault_network: FabricNetwork) -> None:
+def test_whole_network_restart_keeps_the_directory(fault_network: LocalNetwork) -> None:
     net = fault_network
     url = net.gateway_url()
     tok = tokens(net)

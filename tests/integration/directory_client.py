@@ -30,7 +30,7 @@ from gateway.fabric import (
     new_grpc_channel,
     new_private_key_signer,
 )
-from tests.integration.fabricnet import FabricNetwork
+from tests.integration.localnet import LocalNetwork
 
 # The unit tests' entity builders, re-exported: both suites build the same documents.
 from tests.unit.chaincode.helpers import access, catalog, department, item, responsibility  # noqa: F401
@@ -80,7 +80,7 @@ class ChaincodeFailure(AssertionError):
 class Directory:
     """Gateways for every org's admin and client; close() releases them."""
 
-    def __init__(self, net: FabricNetwork) -> None:
+    def __init__(self, net: LocalNetwork) -> None:
         self.net = net
         self._stack = ExitStack()
         self._channels: dict[int, grpc.Channel] = {}
@@ -237,19 +237,19 @@ def error_json(err: GatewayError) -> dict[str, Any]:
 # -- the peer CLI -----------------------------------------------------------------------------
 
 
-def peer_cli(net: FabricNetwork, who: Who, *args: str) -> subprocess.CompletedProcess[str]:
+def peer_cli(net: LocalNetwork, who: Who, *args: str) -> subprocess.CompletedProcess[str]:
     label, msp_id = ORGS[who.org]
     env = net.peer_cli_env(who.org, label, msp_id, USERS[who.role])
     return subprocess.run(["peer", *args], env=env, capture_output=True, text=True, timeout=120)
 
 
-def peer_tls_root(net: FabricNetwork, org: int) -> str:
+def peer_tls_root(net: LocalNetwork, org: int) -> str:
     label = ORGS[org][0]
     return str(net.org_dir(label) / "peers" / f"peer0.{label}.{DOMAIN}" / "tls" / "ca.crt")
 
 
 def cli_invoke(
-    net: FabricNetwork, who: Who, endorsers: Sequence[int], function: str, arg: Any
+    net: LocalNetwork, who: Who, endorsers: Sequence[int], function: str, arg: Any
 ) -> subprocess.CompletedProcess[str]:
     """``peer chaincode invoke`` over TLS, endorsed by the first peers of ``endorsers``."""
     targets: list[str] = []

@@ -22,7 +22,7 @@ from chaincode.directory.ledger import INDEX_VALUE, canonical_json
 from chaincode.directory.policy import peer_of
 from chaincode.shim.api import OK, ChaincodeStub, Response, create_composite_key
 from chaincode.shim.server import serve
-from tests.integration.fabricnet import REPO, FabricNetwork, port_free
+from tests.integration.localnet import REPO, LocalNetwork, port_free
 
 # The functions it forges, and the kind of entity whose key each one overwrites.
 FORGED = {"UpdateCatalog": "catalog", "RegisterDepartment": "department"}
@@ -57,9 +57,7 @@ class ForgingContract:
         return Response(OK, payload=FORGED_RESULT)
 
 
-def replace_chaincode_server(
-    net: FabricNetwork, org_label: str, attacker_msp: str
-) -> subprocess.Popen[bytes]:
+def replace_chaincode_server(net: LocalNetwork, org_label: str, attacker_msp: str) -> subprocess.Popen[bytes]:
     """Stop ``org_label``'s real chaincode server and start the forging one on its address."""
     pid_file = net.home / "pids" / f"ccaas-{org_label}.pid"
     org = ["databureau", "civilaffairs", "health"].index(org_label)

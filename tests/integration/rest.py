@@ -18,15 +18,15 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-from tests.integration.fabricnet import FabricNetwork
+from tests.integration.localnet import LocalNetwork
 
 PREFIX = "/api/v1"
 BUREAU, CIVIL, HEALTH = "DataBureauMSP", "CivilAffairsMSP", "HealthMSP"
 MSPS = (BUREAU, CIVIL, HEALTH)
 ROLES = ("admin", "client")
 # Longer than the orderer's batch timeout (500 ms): a transaction that slipped through would
-# have been cut into a block by then.
-BATCH_SETTLE = 1.2
+# have been cut into a block by then. The embedded ledger commits before it answers.
+BATCH_SETTLE = {"fabric": 1.2, "embedded": 0.1}
 
 
 @dataclass
@@ -67,12 +67,22 @@ class Api:
     tokens: dict[str, dict[str, str]]
     timeout: float = 120.0
     default: tuple[str, str] = (BUREAU, "admin")
+    ledger: str = "fabric"
     _sleep: Callable[[float], None] = field(default=time.sleep, repr=False)
 
     @classmethod
-    def for_network(cls, net: FabricNetwork) -> Api:
+    def for_network(cls, net: LocalNetwork) -> Api:
         tokens = json.loads((net.home / "gateway" / "tokens.json").read_text(encoding="utf-8"))
-        return cls(net.gateway_url(), tokens)
+        return cls(net.gateway_url(), tokens, ledger=net.ledger)
+
+    @property
+    def peer_msps(self) -> list[str | None]:
+        """The MSP of each node /ledger reports: a peer per org, or the one embedded node."""
+        return [None] if self.ledger == "embedded" else list(MSPS)
+
+    @property
+    def settle(self) -> float:
+        return BATCH_SETTLE[self.ledger]
 
     def token(self, msp: str, role: str = "admin") -> str:
         return self.tokens[msp][role]
@@ -158,7 +168,7 @@ class Api:
         before = self.settled_height()
         reply = call()
         assert reply.status == expected_status, reply
-        self._sleep(BATCH_SETTLE)
+        self._sleep(self.settle)
         assert self.settled_height() == before, f"a refused request ({reply.status}) wrote a block"
         return reply
 

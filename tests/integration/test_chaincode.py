@@ -38,7 +38,7 @@ from tests.integration.directory_client import (
     peer_cli,
     responsibility,
 )
-from tests.integration.fabricnet import FabricNetwork
+from tests.integration.localnet import LocalNetwork
 
 TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$")
 IN_A_YEAR = (datetime.now(UTC) + timedelta(days=365)).date().isoformat()
@@ -58,7 +58,7 @@ class City:
 
 
 @pytest.fixture(scope="module")
-def directory(directory_network: FabricNetwork) -> Iterator[Directory]:
+def directory(directory_network: LocalNetwork) -> Iterator[Directory]:
     with Directory(directory_network) as client:
         yield client
 
@@ -417,7 +417,7 @@ def cli_error(output: str) -> dict[str, Any]:
 
 
 def test_another_orgs_admin_cannot_change_a_catalog_through_the_cli(
-    directory_network: FabricNetwork, directory: Directory, city: City
+    directory_network: LocalNetwork, directory: Directory, city: City
 ) -> None:
     before = directory.evaluate_raw(HEALTH_CLIENT, "GetCatalog", {"id": city.records}, target_org=HEALTH)
     heights = directory.heights()
@@ -510,7 +510,7 @@ def test_two_arguments_and_no_arguments_are_refused(directory: Directory, city: 
         assert f"it was given {len(args)}" in error["message"]
 
 
-def test_the_cli_query_sees_the_same_chaincode(directory_network: FabricNetwork, city: City) -> None:
+def test_the_cli_query_sees_the_same_chaincode(directory_network: LocalNetwork, city: City) -> None:
     query = peer_cli(
         directory_network,
         HEALTH_CLIENT,

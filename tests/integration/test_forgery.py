@@ -35,8 +35,8 @@ from tests.integration.directory_client import (
     department,
     responsibility,
 )
-from tests.integration.fabricnet import FabricNetwork, free_base_port
 from tests.integration.forgery import FORGED_RESULT, replace_chaincode_server, stop
+from tests.integration.localnet import LocalNetwork, free_base_port
 
 CIVIL_DEPT = "forge-civil"
 
@@ -44,8 +44,8 @@ CATALOG = "forge-health-records"
 
 
 @pytest.fixture(scope="module")
-def net(fabric: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FabricNetwork]:
-    network = FabricNetwork(tmp_path_factory.mktemp("citydir-forgery"), free_base_port())
+def net(fabric: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalNetwork]:
+    network = LocalNetwork(tmp_path_factory.mktemp("citydir-forgery"), free_base_port())
     try:
         network.up("--no-seed", "--no-gateway")
         yield network
@@ -54,7 +54,7 @@ def net(fabric: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fabr
 
 
 @pytest.fixture(scope="module")
-def directory(net: FabricNetwork) -> Iterator[Directory]:
+def directory(net: LocalNetwork) -> Iterator[Directory]:
     with Directory(net) as client:
         client.submit(BUREAU_ADMIN, "RegisterDepartment", department("forge-health", "HealthMSP"))
         client.submit(BUREAU_ADMIN, "RegisterDepartment", department(CIVIL_DEPT, "CivilAffairsMSP"))
@@ -82,7 +82,7 @@ def wait_discovered(client: Directory, timeout: float = 60) -> None:
 
 
 @pytest.fixture(scope="module")
-def forgers(net: FabricNetwork, directory: Directory) -> Iterator[dict[str, subprocess.Popen[bytes]]]:
+def forgers(net: LocalNetwork, directory: Directory) -> Iterator[dict[str, subprocess.Popen[bytes]]]:
     """Forging chaincode servers by org label; started on demand, stopped at the end."""
     running: dict[str, subprocess.Popen[bytes]] = {}
     yield running
@@ -90,7 +90,7 @@ def forgers(net: FabricNetwork, directory: Directory) -> Iterator[dict[str, subp
         stop(process)
 
 
-def corrupt(net: FabricNetwork, forgers: dict[str, subprocess.Popen[bytes]], org: int) -> None:
+def corrupt(net: LocalNetwork, forgers: dict[str, subprocess.Popen[bytes]], org: int) -> None:
     """Replace ``org``'s chaincode server by a forger; colluders forge alike, for the attacker."""
     label = ORGS[org][0]
     if label not in forgers:
@@ -118,7 +118,7 @@ def unchanged(directory: Directory, before: bytes) -> None:
 
 
 def test_a_forged_catalog_endorsed_only_by_the_attacker_commits_invalid(
-    net: FabricNetwork, directory: Directory, forgers: dict[str, subprocess.Popen[bytes]]
+    net: LocalNetwork, directory: Directory, forgers: dict[str, subprocess.Popen[bytes]]
 ) -> None:
     before = directory.evaluate_raw(HEALTH_ADMIN, "GetCatalog", {"id": CATALOG}, target_org=HEALTH)
     corrupt(net, forgers, CIVIL)
@@ -136,7 +136,7 @@ def test_a_forged_catalog_endorsed_only_by_the_attacker_commits_invalid(
 
 
 def test_a_forged_department_endorsed_only_by_the_attacker_commits_invalid(
-    net: FabricNetwork, directory: Directory, forgers: dict[str, subprocess.Popen[bytes]]
+    net: LocalNetwork, directory: Directory, forgers: dict[str, subprocess.Popen[bytes]]
 ) -> None:
     corrupt(net, forgers, CIVIL)
     forged = {**department("forge-shadow", "CivilAffairsMSP"), "status": "active", "version": 1}
@@ -151,7 +151,7 @@ def test_a_forged_department_endorsed_only_by_the_attacker_commits_invalid(
 
 
 def test_a_majority_colluding_cannot_forge_a_key_another_org_owns(
-    net: FabricNetwork, directory: Directory, forgers: dict[str, subprocess.Popen[bytes]]
+    net: LocalNetwork, directory: Directory, forgers: dict[str, subprocess.Popen[bytes]]
 ) -> None:
     before = directory.evaluate_raw(HEALTH_ADMIN, "GetCatalog", {"id": CATALOG}, target_org=HEALTH)
     corrupt(net, forgers, CIVIL)
@@ -205,7 +205,7 @@ def check_on_health(directory: Directory, item: str = "amount") -> Any:
 
 
 def test_a_majority_can_commit_a_new_grant_key_but_no_peer_honours_it(
-    net: FabricNetwork, directory: Directory, forgers: dict[str, subprocess.Popen[bytes]]
+    net: LocalNetwork, directory: Directory, forgers: dict[str, subprocess.Popen[bytes]]
 ) -> None:
     corrupt(net, forgers, CIVIL)
     corrupt(net, forgers, BUREAU)
@@ -255,7 +255,7 @@ def test_a_majority_can_commit_a_new_grant_key_but_no_peer_honours_it(
 
 
 def test_a_majority_cannot_add_a_forged_grant_to_the_register(
-    net: FabricNetwork, directory: Directory, forgers: dict[str, subprocess.Popen[bytes]]
+    net: LocalNetwork, directory: Directory, forgers: dict[str, subprocess.Popen[bytes]]
 ) -> None:
     corrupt(net, forgers, CIVIL)
     corrupt(net, forgers, BUREAU)
@@ -278,7 +278,7 @@ def test_a_majority_cannot_add_a_forged_grant_to_the_register(
 
 
 def test_a_pre_created_register_blocks_the_catalog_id_and_opens_nothing(
-    net: FabricNetwork, directory: Directory, forgers: dict[str, subprocess.Popen[bytes]]
+    net: LocalNetwork, directory: Directory, forgers: dict[str, subprocess.Popen[bytes]]
 ) -> None:
     corrupt(net, forgers, CIVIL)
     corrupt(net, forgers, BUREAU)

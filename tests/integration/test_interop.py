@@ -19,7 +19,7 @@ import grpc
 import pytest
 
 from gateway import fabric
-from tests.integration.fabricnet import REPO, FabricNetwork
+from tests.integration.localnet import REPO, LocalNetwork
 from tests.integration.rest import BUREAU, CIVIL, HEALTH, Api, department, unique
 
 INTEROP = REPO / "tests" / "interop"
@@ -56,7 +56,7 @@ class Member:
     peer_name: str
 
 
-def member(net: FabricNetwork, msp_id: str, role: str) -> Member:
+def member(net: LocalNetwork, msp_id: str, role: str) -> Member:
     index, label = ORG_INDEX[msp_id]
     domain = f"{label}.citydir.local"
     user = "Admin" if role == "admin" else "User1"
@@ -106,7 +106,7 @@ class PyClient:
 
 
 @pytest.fixture(scope="module")
-def python_client(directory_network: FabricNetwork) -> Iterator[Any]:
+def python_client(directory_network: LocalNetwork) -> Iterator[Any]:
     opened: list[PyClient] = []
 
     def connect(msp_id: str, role: str) -> PyClient:
@@ -135,7 +135,7 @@ def arg_text(arg: dict[str, Any]) -> str:
 
 
 def test_submitted_by_our_client_is_read_by_the_official_one(
-    directory_network: FabricNetwork, official_client: Path, python_client: Any
+    directory_network: LocalNetwork, official_client: Path, python_client: Any
 ) -> None:
     ours = python_client(BUREAU, "admin")
     dept = department(unique("py"), HEALTH, zh="由Python客户端登记")
@@ -171,7 +171,7 @@ def test_submitted_by_our_client_is_read_by_the_official_one(
 
 
 def test_submitted_by_the_official_client_is_read_by_ours(
-    directory_network: FabricNetwork, official_client: Path, python_client: Any
+    directory_network: LocalNetwork, official_client: Path, python_client: Any
 ) -> None:
     dept = department(unique("node"), CIVIL, zh="由官方客户端登记")
     answer = node(
@@ -204,7 +204,7 @@ def test_submitted_by_the_official_client_is_read_by_ours(
     ids=["bureau", "civil", "health"],
 )
 def test_the_same_evaluate_answers_the_same_bytes(
-    directory_network: FabricNetwork, official_client: Path, python_client: Any, msp_id: str, role: str
+    directory_network: LocalNetwork, official_client: Path, python_client: Any, msp_id: str, role: str
 ) -> None:
     ours = python_client(msp_id, role)
     dept = department(unique("bytes"), HEALTH, zh="字节比较")
@@ -224,7 +224,7 @@ def test_the_same_evaluate_answers_the_same_bytes(
 
 
 def test_a_chaincode_error_reaches_both_clients_alike(
-    directory_network: FabricNetwork, official_client: Path, python_client: Any
+    directory_network: LocalNetwork, official_client: Path, python_client: Any
 ) -> None:
     missing = {"id": unique("absent")}
     with pytest.raises(fabric.GatewayError) as caught:

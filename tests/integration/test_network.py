@@ -9,15 +9,15 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.integration.fabricnet import FabricNetwork, free_base_port, port_free
+from tests.integration.localnet import LocalNetwork, free_base_port, port_free
 
 ORGS = [("databureau", "DataBureauMSP"), ("civilaffairs", "CivilAffairsMSP"), ("health", "HealthMSP")]
 
 
 @pytest.fixture(scope="module")
-def network(fabric: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FabricNetwork]:
+def network(fabric: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalNetwork]:
     # Non-default base port and its own state dir: runs beside a developer's network.
-    net = FabricNetwork(tmp_path_factory.mktemp("citydir-network"), free_base_port())
+    net = LocalNetwork(tmp_path_factory.mktemp("citydir-network"), free_base_port())
     try:
         net.up("--no-seed", "--no-gateway")
         yield net
@@ -25,14 +25,14 @@ def network(fabric: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
         net.remove()
 
 
-def peer_cli(net: FabricNetwork, org: int, *args: str) -> subprocess.CompletedProcess[str]:
+def peer_cli(net: LocalNetwork, org: int, *args: str) -> subprocess.CompletedProcess[str]:
     label, msp = ORGS[org]
     return subprocess.run(
         ["peer", *args], env=net.peer_cli_env(org, label, msp), capture_output=True, text=True, timeout=120
     )
 
 
-def test_every_node_is_up_at_the_same_height_with_the_chaincode_committed(network: FabricNetwork) -> None:
+def test_every_node_is_up_at_the_same_height_with_the_chaincode_committed(network: LocalNetwork) -> None:
     status = network.status()
     assert status["channel"] == "citydir"
     assert [o["up"] for o in status["orderers"]] == [True, True, True]
@@ -44,7 +44,7 @@ def test_every_node_is_up_at_the_same_height_with_the_chaincode_committed(networ
     assert status["chaincode"]["sequence"] >= 1
 
 
-def test_a_transaction_from_one_org_reads_back_from_another_orgs_peer(network: FabricNetwork) -> None:
+def test_a_transaction_from_one_org_reads_back_from_another_orgs_peer(network: LocalNetwork) -> None:
     department = {
         "id": "net-test-health",
         "name": {"zh": "网络测试卫生局", "en": "Network Test Health"},
@@ -102,7 +102,7 @@ def test_a_transaction_from_one_org_reads_back_from_another_orgs_peer(network: F
     assert stored["status"] == "active"
 
 
-def test_down_stops_every_process_and_frees_every_port(network: FabricNetwork) -> None:
+def test_down_stops_every_process_and_frees_every_port(network: LocalNetwork) -> None:
     pids = network.pids()
     assert len(pids) >= 9  # 3 orderers, 3 peers, 3 chaincode servers
     network.down()

@@ -15,7 +15,7 @@ which pytest 9.2 no longer has.)
 from __future__ import annotations
 
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from typing import Any
 
 import hypothesis
@@ -27,24 +27,25 @@ from schemathesis.generation import GenerationMode
 
 import gateway.api  # noqa: F401  (importing the API fills its route table)
 from gateway.api.routes import ROUTES
-from tests.integration.fabricnet import FabricNetwork
-from tests.integration.rest import BATCH_SETTLE, BUREAU, Api
+from tests.integration.localnet import LocalNetwork
+from tests.integration.rest import BUREAU, Api
 
 STREAMING = "/api/v1/events"
 OPERATIONS = sorted(
     {(r.method, r.openapi_path) for r in ROUTES if r.path != STREAMING}, key=lambda o: (o[1], o[0])
 )
 WRITES = {(r.method, r.openapi_path) for r in ROUTES if r.writes}
-OUTCOMES: Counter[tuple[str, int]] = Counter()
+# Per ledger: each runs the whole plan.
+OUTCOMES: defaultdict[str, Counter[tuple[str, int]]] = defaultdict(Counter)
 
 
 @pytest.fixture(scope="module")
-def fuzz_api(directory_network: FabricNetwork) -> Api:
-    return Api.for_network(directory_network)
+def fuzz_api(directory: LocalNetwork) -> Api:
+    return Api.for_network(directory)
 
 
 @pytest.fixture(scope="module")
-def live_schema(directory_network: FabricNetwork) -> Any:
+def live_schema(directory: LocalNetwork) -> Any:
     config = schemathesis.Config.from_dict(
         {
             "phases": {"coverage": {"enabled": False}, "examples": {"enabled": False}},
@@ -52,9 +53,7 @@ def live_schema(directory_network: FabricNetwork) -> Any:
             "generation": {"with-security-parameters": False},
         }
     )
-    return schemathesis.openapi.from_url(
-        f"{directory_network.gateway_url()}/api/v1/openapi.json", config=config
-    )
+    return schemathesis.openapi.from_url(f"{directory.gateway_url()}/api/v1/openapi.json", config=config)
 
 
 def test_the_live_document_lists_the_route_table(fuzz_api: Api, live_schema: Any) -> None:
@@ -68,7 +67,7 @@ def exercise(case: Any, api: Api, write: bool) -> None:
     before = api.settled_height() if write else None
     response = case.call(headers={"Authorization": f"Bearer {api.token(BUREAU, 'admin')}"}, timeout=120)
     label = f"{case.method.upper()} {case.formatted_path}"
-    OUTCOMES[(f"{case.method.upper()} {case.operation.path}", response.status_code)] += 1
+    OUTCOMES[api.ledger][(f"{case.method.upper()} {case.operation.path}", response.status_code)] += 1
     assert response.status_code < 500, f"{label}: {response.status_code} {response.text[:2000]}"
     if response.status_code >= 400 and response.headers.get("content-type", [""])[0].startswith(
         "application/json"
@@ -78,7 +77,7 @@ def exercise(case: Any, api: Api, write: bool) -> None:
     if write and response.status_code == 202:
         api.wait_valid(response.json()["tx_id"])  # committed before the next case measures the height
     if write and 400 <= response.status_code < 500:
-        time.sleep(BATCH_SETTLE)
+        time.sleep(api.settle)
         assert api.settled_height() == before, f"refused {label} ({response.status_code}) wrote a block"
 
 
@@ -113,16 +112,17 @@ def test_no_server_errors_and_refused_writes_write_nothing(
             assert mode is GenerationMode.NEGATIVE, (method, path)
 
 
-def test_the_fuzz_run_reached_the_ledger(directory_network: Any) -> None:
+def test_the_fuzz_run_reached_the_ledger(directory: LocalNetwork) -> None:
     """Guards the run above against testing nothing (e.g. every request refused at the door).
 
     It asks for the network so that it is skipped with the fuzz run, not failed, without Fabric.
     """
     statuses: Counter[int] = Counter()
-    for (_, status), n in OUTCOMES.items():
+    outcomes = OUTCOMES[directory.ledger]
+    for (_, status), n in outcomes.items():
         statuses[status] += n
     total = sum(statuses.values())
-    assert 30 <= total <= 100, OUTCOMES
-    assert statuses[401] == 0, OUTCOMES  # the token went with every request
+    assert 30 <= total <= 100, outcomes
+    assert statuses[401] == 0, outcomes  # the token went with every request
     assert sum(n for s, n in statuses.items() if 200 <= s < 300) >= 10, statuses
     assert sum(n for s, n in statuses.items() if 400 <= s < 500) >= 10, statuses

@@ -1,4 +1,7 @@
-"""Security properties of a running citydir network, measured against real Fabric.
+"""Security properties of a running citydir network.
+
+The REST parts (authentication, authorization, secrets in logs) run on both ledgers (the
+``directory`` fixture); the transport checks are about Fabric's own ports and run on Fabric only.
 
 - Authentication: no, unknown or expired bearer token → 401 (and nothing is written).
 - Authorization is the chaincode's: a department cannot write another department's entries and a
@@ -31,6 +34,8 @@ from typing import Any
 import grpc
 import pytest
 
+from gateway.api.ledger import ChaincodeError
+from gateway.config import load_config
 from gateway.fabric import (
     EndorseError,
     GatewayError,
@@ -41,6 +46,7 @@ from gateway.fabric import (
     new_grpc_channel,
     new_private_key_signer,
 )
+from gateway.ledgers.embedded import EmbeddedConnector
 from tests.fault.netutil import (
     contract_of,
     grpc_ready,
@@ -52,7 +58,7 @@ from tests.fault.netutil import (
     user_files,
     wait_port,
 )
-from tests.integration.fabricnet import REPO, FabricNetwork
+from tests.integration.localnet import REPO, LocalNetwork
 
 pytestmark = pytest.mark.integration
 
@@ -92,9 +98,9 @@ CATALOG_BODY: dict[str, Any] = {
 
 
 @pytest.fixture(scope="module")
-def net(directory_network: FabricNetwork) -> FabricNetwork:
+def net(directory: LocalNetwork) -> LocalNetwork:
     """The shared network, with two departments of different orgs and a conditional catalog."""
-    url, tok = directory_network.gateway_url(), tokens(directory_network)
+    url, tok = directory.gateway_url(), tokens(directory)
     bureau, civil = tok["DataBureauMSP"]["admin"], tok["CivilAffairsMSP"]["admin"]
     for dept_id, msp in ((CIVIL_DEPT, "CivilAffairsMSP"), (HEALTH_DEPT, "HealthMSP")):
         reply = rest(url, "POST", "/api/v1/departments", bureau, _dept(dept_id, msp))
@@ -112,13 +118,13 @@ def net(directory_network: FabricNetwork) -> FabricNetwork:
     assert reply.status == 201, reply.body
     reply = rest(url, "POST", f"/api/v1/catalogs/{CATALOG}/publish", civil, {})
     assert reply.status == 200, reply.body
-    return directory_network
+    return directory
 
 
 # --- authentication --------------------------------------------------------------------------------
 
 
-def test_no_or_unknown_token_is_401_and_writes_nothing(net: FabricNetwork) -> None:
+def test_no_or_unknown_token_is_401_and_writes_nothing(net: LocalNetwork) -> None:
     url, tok = net.gateway_url(), tokens(net)
     valid = tok["HealthMSP"]["client"]
     attempts: list[dict[str, str]] = [
@@ -152,7 +158,7 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def expiry_gateway(
-    net: FabricNetwork, tmp_path_factory: pytest.TempPathFactory
+    net: LocalNetwork, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[str, str, str]]:
     """A second gateway process on a copy of the config holding one expired and one valid token.
 
@@ -213,10 +219,15 @@ def test_an_expired_token_is_401(expiry_gateway: tuple[str, str, str]) -> None:
 
 
 def _direct_forbidden_message(
-    net: FabricNetwork, msp_id: str, role: str, function: str, arg: dict[str, Any]
+    net: LocalNetwork, msp_id: str, role: str, function: str, arg: dict[str, Any]
 ) -> Any:
-    """What the chaincode itself answers this identity, endorsed through a peer without the REST
-    gateway: its error JSON."""
+    """What the chaincode itself answers this identity without the REST gateway: its error JSON.
+
+    On Fabric: endorsed through a peer. On the embedded ledger: simulated on its file by the
+    ledger adapter in this process (nothing is submitted).
+    """
+    if net.embedded:
+        return _embedded_answer(net, msp_id, role, function, arg)
     peer = next(p for p in peers(net) if p.msp_id == msp_id)
     cert, key = user_files(net, msp_id, role)
     channel = new_grpc_channel(
@@ -235,8 +246,16 @@ def _direct_forbidden_message(
     return json.loads(message)
 
 
+def _embedded_answer(net: LocalNetwork, msp_id: str, role: str, function: str, arg: dict[str, Any]) -> Any:
+    config = load_config(net.home / "gateway" / "gateway.json")
+    identity = next(i for i in config.identities if (i.msp_id, i.role) == (msp_id, role))
+    with pytest.raises(ChaincodeError) as caught:
+        EmbeddedConnector(config)(identity).query(function, arg)
+    return {"code": caught.value.code, "message": caught.value.message}
+
+
 def _assert_chaincode_forbidden(
-    net: FabricNetwork, reply: Any, msp_id: str, role: str, function: str, arg: dict[str, Any]
+    net: LocalNetwork, reply: Any, msp_id: str, role: str, function: str, arg: dict[str, Any]
 ) -> None:
     assert reply.status == 403, reply.body
     error = reply.body["error"]
@@ -247,7 +266,7 @@ def _assert_chaincode_forbidden(
     assert re.match(r"only (admins|admins or clients) of \w+MSP may ", error["message"]), error["message"]
 
 
-def test_a_department_cannot_write_another_departments_entries(net: FabricNetwork) -> None:
+def test_a_department_cannot_write_another_departments_entries(net: LocalNetwork) -> None:
     url, tok = net.gateway_url(), tokens(net)
     health, civil = tok["HealthMSP"]["admin"], tok["CivilAffairsMSP"]["admin"]
     before = rest(url, "GET", f"/api/v1/catalogs/{CATALOG}", civil)
@@ -278,7 +297,7 @@ def test_a_department_cannot_write_another_departments_entries(net: FabricNetwor
     assert rest(url, "GET", "/api/v1/catalogs/sec-foreign-catalog", civil).status == 404
 
 
-def test_a_client_token_cannot_approve_a_request(net: FabricNetwork) -> None:
+def test_a_client_token_cannot_approve_a_request(net: LocalNetwork) -> None:
     url, tok = net.gateway_url(), tokens(net)
     until = (datetime.now(UTC) + timedelta(days=200)).date().isoformat()
     request = {
@@ -322,7 +341,8 @@ def test_a_client_token_cannot_approve_a_request(net: FabricNetwork) -> None:
 # --- transport: TLS everywhere ---------------------------------------------------------------------
 
 
-def test_plaintext_grpc_to_the_peer_gateway_is_refused(net: FabricNetwork) -> None:
+def test_plaintext_grpc_to_the_peer_gateway_is_refused(directory_network: LocalNetwork) -> None:
+    net = directory_network
     ref = peers(net)[0]
     cert, key = user_files(net, ref.msp_id, "client")
     identity, signer = load_identity(ref.msp_id, cert), new_private_key_signer(load_private_key(key))
@@ -342,11 +362,12 @@ def test_plaintext_grpc_to_the_peer_gateway_is_refused(net: FabricNetwork) -> No
         assert json.loads(contract_of(network).evaluate("Ping", args=["{}"]))["ok"] is True
 
 
-def _orderer_tls_dir(net: FabricNetwork) -> Path:
+def _orderer_tls_dir(net: LocalNetwork) -> Path:
     return net.home / "crypto" / "ordererOrganizations" / "citydir.local"
 
 
-def test_plaintext_grpc_to_the_orderer_is_refused(net: FabricNetwork) -> None:
+def test_plaintext_grpc_to_the_orderer_is_refused(directory_network: LocalNetwork) -> None:
+    net = directory_network
     target = f"127.0.0.1:{net.orderer_port(0)}"
     plain = grpc.insecure_channel(target)
     try:
@@ -369,7 +390,8 @@ def test_plaintext_grpc_to_the_orderer_is_refused(net: FabricNetwork) -> None:
         secure.close()
 
 
-def test_osnadmin_requires_tls_and_a_client_certificate(net: FabricNetwork) -> None:
+def test_osnadmin_requires_tls_and_a_client_certificate(directory_network: LocalNetwork) -> None:
+    net = directory_network
     port = net.base_port + 20
     path = "/participation/v1/channels"
 
@@ -431,7 +453,7 @@ def _pem_body_lines(path: Path) -> list[str]:
     return [line for line in lines if line and not line.startswith("-----") and len(line) >= 16]
 
 
-def test_zz_no_token_or_private_key_in_any_log(net: FabricNetwork) -> None:
+def test_zz_no_token_or_private_key_in_any_log(net: LocalNetwork) -> None:
     """Runs last (after the tests above made traffic, failures and a second gateway)."""
     time.sleep(1)  # let the processes flush their logs
     logs = sorted((net.home / "logs").glob("*.log"))
@@ -448,7 +470,8 @@ def test_zz_no_token_or_private_key_in_any_log(net: FabricNetwork) -> None:
         for pattern in ("*_sk", "priv_sk", "server.key", "client.key")
         for p in (net.home / "crypto").rglob(pattern)
     ]
-    assert len(key_files) >= 10, key_files
+    # Fabric: every node's and user's key; embedded: each org's admin and client key.
+    assert len(key_files) >= (6 if net.embedded else 10), key_files
     for key_file in key_files:
         for n, line in enumerate(_pem_body_lines(key_file)):
             secrets[f"{key_file.relative_to(net.home)} line {n}"] = line

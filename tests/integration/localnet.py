@@ -1,10 +1,12 @@
-"""Drive a real citydir test network from tests: its own state dir and ports.
+"""Drive a citydir network from tests: its own state dir and ports, on Fabric or embedded.
 
-Everything goes through network/network.sh, the same script developers use.
+Everything goes through network/network.sh, the same script developers use; ``ledger`` picks
+the ledger (``CITYDIR_LEDGER``), so the REST suites run the same assertions on both.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
@@ -19,11 +21,20 @@ NETWORK_SH = REPO / "network" / "network.sh"
 PORT_SPAN = 400  # network.sh derives all ports from base .. base+PORT_SPAN
 
 
+@functools.cache
+def fabric_location() -> dict[str, str] | None:
+    """Where network.sh finds Fabric (FABRIC_BIN, FABRIC_CFG, FABRIC_VERSION), or None."""
+    proc = subprocess.run([str(NETWORK_SH), "fabric", "--check"], capture_output=True, text=True)
+    if proc.returncode != 0:
+        return None
+    return dict(line.split("=", 1) for line in proc.stdout.splitlines() if "=" in line)
+
+
 def fabric_unavailable_reason() -> str | None:
     """None when Fabric's binaries are there; otherwise why not, in the script's words."""
-    proc = subprocess.run([str(NETWORK_SH), "fabric", "--check"], capture_output=True, text=True)
-    if proc.returncode == 0:
+    if fabric_location() is not None:
         return None
+    proc = subprocess.run([str(NETWORK_SH), "fabric", "--check"], capture_output=True, text=True)
     reason = (proc.stderr or proc.stdout).strip() or f"network.sh fabric --check exited {proc.returncode}"
     # `make test` tried to build first and kept what went wrong: say that, not just "not built".
     build_log = REPO / ".citydir" / "fabric-build.log"
@@ -31,7 +42,7 @@ def fabric_unavailable_reason() -> str | None:
         failure = [
             line.strip()
             for line in build_log.read_text(errors="replace").splitlines()
-            if line.startswith(("go: ", "\tserver response"))
+            if line.startswith(("go: ", "\tserver response", "Fabric v3.1.x was not found"))
         ]
         if failure:
             reason += "; the build failed with: " + " ".join(failure)
@@ -66,13 +77,23 @@ def free_base_port(start: int = 12000) -> int:
 
 
 @dataclass
-class FabricNetwork:
+class LocalNetwork:
     home: Path
     base_port: int
+    ledger: str = "fabric"  # or "embedded"
     env: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.env = {**os.environ, "CITYDIR_HOME": str(self.home), "CITYDIR_BASE_PORT": str(self.base_port)}
+        self.env = {
+            **os.environ,
+            "CITYDIR_HOME": str(self.home),
+            "CITYDIR_BASE_PORT": str(self.base_port),
+            "CITYDIR_LEDGER": self.ledger,
+        }
+
+    @property
+    def embedded(self) -> bool:
+        return self.ledger == "embedded"
 
     def run(self, *args: str, check: bool = True, timeout: float = 900) -> subprocess.CompletedProcess[str]:
         proc = subprocess.run(
@@ -154,4 +175,5 @@ class FabricNetwork:
 
 
 def fabric_bin() -> str:
-    return os.environ.get("CITYDIR_FABRIC_BIN") or str(REPO / "network" / "bin")
+    found = fabric_location()
+    return found["FABRIC_BIN"] if found else str(REPO / "network" / "bin")
