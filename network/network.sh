@@ -85,7 +85,10 @@ choose_ledger() {  # wants Fabric-only flags (0/1)
     (($1)) && die "--bft and --peers need Fabric; the embedded ledger has no orderers or peers"
     echo embedded; return 0
   fi
-  if find_fabric || build_fabric; then echo fabric; return 0; fi
+  if find_fabric; then echo fabric; return 0; fi
+  local found=$FABRIC_MISSING_REASON
+  if build_fabric; then echo fabric; return 0; fi
+  FABRIC_MISSING_REASON="$found; $FABRIC_MISSING_REASON"
   fabric_missing_paragraph
   if [[ "$CITYDIR_LEDGER" == fabric ]] || (($1)); then
     echo "CITYDIR_LEDGER=fabric (or --bft/--peers) asks for Fabric, so nothing was started." >&2

@@ -44,9 +44,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     # Only the tests that need a real network are integration tests; the blueprint checks are not.
     here = Path(__file__).parent
     for item in items:
-        if here in Path(str(item.fspath)).parents and "directory" in getattr(
-            item, "fixturenames", ()
-        ):
+        if here in Path(str(item.fspath)).parents and "directory" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.integration)
 
 

@@ -408,8 +408,11 @@ def test_conditional_requests_are_approved_rejected_or_withdrawn(directory: Dire
 
 
 def cli_error(output: str) -> dict[str, Any]:
-    """The chaincode's error JSON inside the CLI's 'endorsement failure ... message:"..."'."""
-    match = re.search(r'status:500 message:"((?:[^"\\]|\\.)*)"', output)
+    """The chaincode's error JSON inside the CLI's 'endorsement failure ... message:"..."'.
+
+    Go's protobuf text output varies its spacing on purpose (per binary), so match any run of it.
+    """
+    match = re.search(r'status:500\s+message:"((?:[^"\\]|\\.)*)"', output)
     assert match, f"no chaincode error in the CLI output:\n{output}"
     text = codecs.escape_decode(match.group(1).encode("utf-8"))[0].decode("utf-8")  # Go-quoted bytes
     document: dict[str, Any] = json.loads(text)
