@@ -23,6 +23,11 @@ log = logging.getLogger(__name__)
 _TX_ID = re.compile(r"^[0-9a-f]{64}$")
 
 
+def _ledger_kind() -> str:
+    """``fabric`` or ``embedded``: clients (the web page) must be able to say which guarantees hold."""
+    return services().config.ledger.kind
+
+
 @route(
     bp,
     "/events",
@@ -57,7 +62,8 @@ def events() -> ResponseReturnValue:
     bp,
     "/ledger",
     "GET",
-    summary="Channel height per peer and the latest blocks with their transactions",
+    summary="The ledger kind (fabric or embedded), channel height per peer and the latest blocks "
+    "with their transactions (embedded blocks also carry hash and previous_hash)",
     query=(Param("blocks", "integer", "how many recent blocks", minimum=0, maximum=50),),
 )
 def ledger_state() -> ResponseReturnValue:
@@ -68,6 +74,7 @@ def ledger_state() -> ResponseReturnValue:
     return jsonify(
         {
             "data": {
+                "ledger": _ledger_kind(),
                 "channel": svc.config.channel,
                 "chaincode": svc.config.chaincode,
                 "height": max(heights) if heights else ledger().block_height(),
@@ -97,7 +104,12 @@ def transaction_status(tx_id: str) -> ResponseReturnValue:
     return jsonify({"data": {"tx_id": tx_id, "status": status, "block": block}})
 
 
-@route(bp, "/whoami", "GET", summary="The caller's Fabric identity and its MSP's departments")
+@route(
+    bp,
+    "/whoami",
+    "GET",
+    summary="The caller's identity, its MSP's departments and the ledger kind (fabric or embedded)",
+)
 def whoami() -> ResponseReturnValue:
     # Lets the web page show only what a role may use; the chaincode still decides every write.
     identity = g.identity
@@ -110,6 +122,7 @@ def whoami() -> ResponseReturnValue:
                 "role": identity.role,
                 "label": identity.label,
                 "departments": departments,
+                "ledger": _ledger_kind(),
             }
         }
     )
@@ -120,24 +133,32 @@ def healthz() -> ResponseReturnValue:
     return jsonify({"status": "ok"})
 
 
-@route(bp, "/readyz", "GET", summary="A peer answers and the chaincode evaluates Ping", auth=False)
+@route(
+    bp,
+    "/readyz",
+    "GET",
+    summary="A peer answers and the chaincode evaluates Ping; names the ledger kind",
+    auth=False,
+)
 def readyz() -> ResponseReturnValue:
     svc = services()
+    # Unauthenticated, so the web page can say which ledger it runs on before anyone signs in.
+    base: dict[str, Any] = {"ledger": _ledger_kind()}
     probe = svc.service_ledger()
     if probe is None:
-        return jsonify({"ready": False, "reason": "no identity configured"}), 503
+        return jsonify({"ready": False, "reason": "no identity configured", **base}), 503
     checks: dict[str, Any] = {}
     try:
         checks["peers"] = probe.peer_heights()
         answering = [p for p in checks["peers"] if p.get("height") is not None]
         if checks["peers"] and not answering:
-            return jsonify({"ready": False, "reason": "no peer answers", **checks}), 503
+            return jsonify({"ready": False, "reason": "no peer answers", **base, **checks}), 503
         checks["ping"] = probe.query("Ping", {})
     except Exception as exc:  # readiness reports any failure (bad key path included) instead of raising
         if not isinstance(exc, LedgerError):
             log.warning("readiness probe failed", exc_info=True)
-        return jsonify({"ready": False, "reason": f"{type(exc).__name__}: {exc}", **checks}), 503
-    return jsonify({"ready": True, **checks})
+        return jsonify({"ready": False, "reason": f"{type(exc).__name__}: {exc}", **base, **checks}), 503
+    return jsonify({"ready": True, **base, **checks})
 
 
 @route(bp, "/metrics", "GET", summary="Prometheus metrics", auth=False, produces="text/plain; version=0.0.4")

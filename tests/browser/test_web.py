@@ -3,10 +3,13 @@ catalog, asks for it from the page, a Health admin approves in the inbox, and th
 grant and an access check that says "allowed"; the catalog's history shows its transactions.
 
 The test's own data is created first through the REST API (urllib only). Screenshots of every
-step land in tests/artifacts/ (git-ignored), two of them at 390 px wide.
+step land in tests/artifacts/ (git-ignored), three of them at 390 px wide, each named with its
+ledger (``web-02-dashboard-zh-embedded.png``) so the two ledgers' runs keep both sets. On the
+embedded ledger every page carries a banner saying it has none of Fabric's guarantees; on Fabric
+there is none.
 
-``run_scenario`` takes only a base URL and the tokens, so it can also be pointed at any running
-gateway by hand.
+``run_scenario`` takes only a base URL and the tokens (the ledger it asks the gateway), so it can
+also be pointed at any running gateway by hand.
 """
 
 from __future__ import annotations
@@ -22,7 +25,10 @@ from pathlib import Path
 from typing import Any
 
 TX_ID = re.compile(r"^[0-9a-f]{64}$")
+HASH = TX_ID  # the embedded ledger's block hashes: SHA-256 hex as well
 TIMEOUT_MS = 30_000
+# A phrase of the embedded-ledger banner in each language (the page's i18n holds the whole text).
+BANNER = {"en": "none of Fabric's multi-organisation guarantees", "zh": "没有 Fabric 的多组织保证"}
 
 
 # --- REST set-up (urllib, no third-party client) -------------------------------------------------
@@ -151,9 +157,47 @@ class Watcher:
             self.errors.append(f"console: {msg.text}")
 
 
-def shot(page: Any, artifacts: Path, name: str) -> None:
-    page.wait_for_timeout(300)  # let charts and toasts settle
-    page.screenshot(path=str(artifacts / f"web-{name}.png"), full_page=True)
+class Shots:
+    """Screenshots named ``web-<step>-<ledger>.png``: one set per ledger, none overwriting another."""
+
+    def __init__(self, artifacts: Path, ledger: str) -> None:
+        self.artifacts, self.ledger = artifacts, ledger
+
+    def __call__(self, page: Any, name: str) -> None:
+        page.wait_for_timeout(300)  # let charts and toasts settle
+        page.screenshot(path=str(self.artifacts / f"web-{name}-{self.ledger}.png"), full_page=True)
+
+
+def gateway_ledger(base_url: str) -> str:
+    """The ledger the gateway says it runs on (``/readyz`` needs no token)."""
+    try:
+        with urllib.request.urlopen(base_url.rstrip("/") + "/api/v1/readyz", timeout=30) as resp:
+            body = json.loads(resp.read())
+    except urllib.error.HTTPError as exc:  # not ready (503) still names the ledger
+        body = json.loads(exc.read())
+    ledger: str = body["ledger"]
+    return ledger
+
+
+def assert_ledger_banner(page: Any, ledger: str, lang: str = "en") -> None:
+    """Embedded: the banner shows, in the page's language, between header and content (covering
+    nothing). Fabric: no banner. Waits until the page has learnt its ledger."""
+    page.wait_for_function("document.body.dataset.ledger")
+    assert page.evaluate("document.body.dataset.ledger") == ledger
+    banner = page.locator("#ledger-banner")
+    if ledger != "embedded":
+        assert not banner.is_visible(), "a banner on the Fabric ledger"
+        return
+    assert banner.is_visible(), "no embedded-ledger banner"
+    assert BANNER[lang] in banner.inner_text(), banner.inner_text()
+    box = banner.bounding_box()
+    header = page.locator("#site-header").bounding_box()
+    main = page.locator("#main").bounding_box()
+    assert box["y"] >= header["y"] + header["height"] - 1, "the banner overlaps the header"
+    assert main["y"] >= box["y"] + box["height"] - 1, "the banner overlaps the page's content"
+    width = page.viewport_size["width"]
+    assert box["x"] >= 0 and box["x"] + box["width"] <= width + 1, "the banner is wider than the page"
+    assert page.evaluate("getComputedStyle(document.querySelector('#ledger-banner')).position") == "static"
 
 
 def go(page: Any, base: str, route: str) -> None:
@@ -173,8 +217,13 @@ def sign_in(page: Any, base: str, token: str) -> None:
     page.wait_for_selector("#main-nav a", state="attached", timeout=TIMEOUT_MS)
 
 
-def run_scenario(browser: Any, base: str, tokens: dict[str, dict[str, str]], artifacts: Path) -> None:
+def run_scenario(
+    browser: Any, base: str, tokens: dict[str, dict[str, str]], artifacts: Path, ledger: str | None = None
+) -> None:
     base = base.rstrip("/")
+    ledger = ledger or gateway_ledger(base)
+    assert gateway_ledger(base) == ledger
+    shot = Shots(artifacts, ledger)
     with urllib.request.urlopen(base + "/", timeout=30) as resp:
         index = resp.read().decode()
     assert "/static/app.js" in index, "GET / is not the web page: is web_bp registered in the app factory?"
@@ -193,12 +242,14 @@ def run_scenario(browser: Any, base: str, tokens: dict[str, dict[str, str]], art
     # 1. CivilAffairs client signs in; the dashboard draws its charts.
     sign_in(page, base, civil_client)
     page.wait_for_selector("#chart-per-dept svg, #chart-per-dept .empty")
-    shot(page, artifacts, "01-dashboard-civil-client")
+    assert_ledger_banner(page, ledger)
+    shot(page, "01-dashboard-civil-client")
 
     # The language toggle relabels the page; back to English for the rest.
     page.click("#lang-toggle")
     page.wait_for_function("document.querySelector('#main-nav').textContent.includes('数据目录')")
-    shot(page, artifacts, "02-dashboard-zh")
+    assert_ledger_banner(page, ledger, "zh")
+    shot(page, "02-dashboard-zh")
     page.click("#lang-toggle")
     page.wait_for_function("document.querySelector('#main-nav').textContent.includes('Catalogs')")
 
@@ -215,7 +266,7 @@ def run_scenario(browser: Any, base: str, tokens: dict[str, dict[str, str]], art
         page.wait_for_timeout(1500)
     assert row.count() == 1, f"searching {word!r} did not find {catalog_id}"
     assert "Conditional" in row.inner_text()
-    shot(page, artifacts, "03-catalog-search")
+    shot(page, "03-catalog-search")
 
     # 3. The catalog page: items, share type, history.
     row.locator("a").first.click()
@@ -223,7 +274,7 @@ def run_scenario(browser: Any, base: str, tokens: dict[str, dict[str, str]], art
     page.wait_for_selector("#history-timeline")
     assert page.locator(".badges .badge-share.badge-conditional").count() == 1
     assert page.locator("#items-table tbody tr").count() == 3
-    shot(page, artifacts, "04-catalog-detail")
+    shot(page, "04-catalog-detail")
 
     # 4. File a conditional request from the page; the form refuses to send without items.
     page.click("#request-access")
@@ -233,7 +284,7 @@ def run_scenario(browser: Any, base: str, tokens: dict[str, dict[str, str]], art
     page.fill("#rq-legal", "社会救助暂行办法 第三十条")
     page.click("#rq-submit")
     page.wait_for_selector("#rq-items-err:not([hidden])")
-    shot(page, artifacts, "05-request-form-validation")
+    shot(page, "05-request-form-validation")
     page.check(f'#request-form input[name="items"][value="{item}"]')
     page.check('#request-form input[name="items"][value="hospital_id"]')
     page.click("#rq-submit")
@@ -241,7 +292,7 @@ def run_scenario(browser: Any, base: str, tokens: dict[str, dict[str, str]], art
     mine.first.wait_for()
     request_id = mine.first.get_attribute("data-request")
     assert request_id
-    shot(page, artifacts, "06-outbox-pending")
+    shot(page, "06-outbox-pending")
 
     # 5. Health admin approves it in the inbox.
     sign_in(page, base, health_admin)
@@ -249,21 +300,21 @@ def run_scenario(browser: Any, base: str, tokens: dict[str, dict[str, str]], art
     card = page.locator(f'article.request-card[data-request="{request_id}"]')
     card.wait_for()
     assert card.get_attribute("data-status") == "pending"
-    shot(page, artifacts, "07-inbox-health-admin")
+    shot(page, "07-inbox-health-admin")
     card.locator("[data-approve]").click()
     page.wait_for_selector("dialog[open] textarea[name=reason]")
     page.fill("dialog[open] textarea[name=reason]", "Legal basis checked; the purpose meets the conditions")
-    shot(page, artifacts, "08-approve-dialog")
+    shot(page, "08-approve-dialog")
     page.click("dialog[open] button[type=submit]")
     page.wait_for_selector(f'article.request-card[data-request="{request_id}"][data-status="approved"]')
-    shot(page, artifacts, "09-inbox-approved")
+    shot(page, "09-inbox-approved")
 
     # 6. Back as CivilAffairs: the grant is held, and the access check says allowed.
     sign_in(page, base, civil_client)
     go(page, base, "/access/grants")
     grant_row = page.locator('#held-grants tr[data-status="active"]', has_text=catalog_id)
     grant_row.first.wait_for()
-    shot(page, artifacts, "10-grants-held")
+    shot(page, "10-grants-held")
     go(page, base, "/access/check")
     page.select_option("#k-dept", "civil-affairs")
     page.select_option("#k-catalog", catalog_id)
@@ -272,7 +323,7 @@ def run_scenario(browser: Any, base: str, tokens: dict[str, dict[str, str]], art
     verdict = page.locator("#check-verdict")
     verdict.wait_for()
     assert verdict.get_attribute("data-allowed") == "true", verdict.inner_text()
-    shot(page, artifacts, "11-access-check-allowed")
+    shot(page, "11-access-check-allowed")
 
     # 7. The catalog's history timeline names each transaction; the grant is listed on the catalog.
     go(page, base, f"/catalogs/{catalog_id}")
@@ -289,19 +340,30 @@ def run_scenario(browser: Any, base: str, tokens: dict[str, dict[str, str]], art
         "civil-affairs" in page.locator("#grant-table").inner_text()
         or page.locator('#grant-table a[href="#/departments/civil-affairs"]').count()
     )
-    shot(page, artifacts, "12-catalog-history-and-grant")
+    shot(page, "12-catalog-history-and-grant")
 
     # 8. A history tx id opens the transaction view, which the ledger confirms.
     links.first.click()
     page.wait_for_selector("#tx-state")
     assert "Valid" in page.locator("#tx-state").inner_text()
     assert page.locator("#tx-block").inner_text().strip().isdigit()
-    shot(page, artifacts, "13-transaction")
+    shot(page, "13-transaction")
 
     # 9. The ledger panel: heights per peer and recent blocks.
+    # On embedded, each block shows its hash and its predecessor's, which is the next one listed.
     go(page, base, "/ledger")
     page.wait_for_selector("#peer-table, #ledger-peers .alert")
-    shot(page, artifacts, "14-ledger")
+    assert page.locator("#ledger-kind").get_attribute("data-ledger") == ledger
+    hashes = page.locator("#block-list .block-hash")
+    previous = page.locator("#block-list .block-previous-hash")
+    if ledger == "embedded":
+        assert hashes.count() >= 2 and hashes.count() == page.locator("#block-list li.block").count()
+        assert all(HASH.match(h) for h in hashes.all_inner_texts() + previous.all_inner_texts())
+        assert previous.first.inner_text() == hashes.nth(1).inner_text()
+    else:
+        assert hashes.count() == 0 and previous.count() == 0
+    assert_ledger_banner(page, ledger)
+    shot(page, "14-ledger")
 
     assert not watcher.errors, watcher.errors
     context.close()
@@ -318,15 +380,17 @@ def run_scenario(browser: Any, base: str, tokens: dict[str, dict[str, str]], art
     assert mobile.locator("#nav-toggle").is_visible()
     assert not mobile.locator("#main-nav").is_visible()
     mobile.wait_for_selector("#chart-per-dept svg, #chart-per-dept .empty")
+    assert_ledger_banner(mobile, ledger)
     _assert_fits(mobile, 390)
-    shot(mobile, artifacts, "15-mobile-dashboard")
+    shot(mobile, "15-mobile-dashboard")
     go(mobile, base, f"/catalogs/{catalog_id}")
     mobile.wait_for_selector("#history-timeline")
+    assert_ledger_banner(mobile, ledger)
     _assert_fits(mobile, 390)
-    shot(mobile, artifacts, "16-mobile-catalog-detail")
+    shot(mobile, "16-mobile-catalog-detail")
     mobile.click("#nav-toggle")
     assert mobile.locator("#main-nav").is_visible()
-    shot(mobile, artifacts, "17-mobile-menu")
+    shot(mobile, "17-mobile-menu")
     assert not mobile_watcher.errors, mobile_watcher.errors
     phone.close()
 
@@ -336,16 +400,15 @@ def _assert_fits(page: Any, width: int) -> None:
     assert scroll_width <= width + 1, f"the page is {scroll_width}px wide at a {width}px viewport"
 
 
-def test_request_approve_and_check_from_the_page(
-    browser: Any, directory_network: Any, artifacts: Path
-) -> None:
-    tokens = json.loads((directory_network.home / "gateway" / "tokens.json").read_text())
-    run_scenario(browser, directory_network.gateway_url(), tokens, artifacts)
+def test_request_approve_and_check_from_the_page(browser: Any, directory: Any, artifacts: Path) -> None:
+    tokens = json.loads((directory.home / "gateway" / "tokens.json").read_text())
+    run_scenario(browser, directory.gateway_url(), tokens, artifacts, directory.ledger)
 
 
-def test_errors_are_readable_not_blank(browser: Any, directory_network: Any, artifacts: Path) -> None:
-    base = directory_network.gateway_url().rstrip("/")
-    tokens = json.loads((directory_network.home / "gateway" / "tokens.json").read_text())
+def test_errors_are_readable_not_blank(browser: Any, directory: Any, artifacts: Path) -> None:
+    base = directory.gateway_url().rstrip("/")
+    tokens = json.loads((directory.home / "gateway" / "tokens.json").read_text())
+    shot = Shots(artifacts, directory.ledger)
     context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="en-GB")
     context.add_init_script("localStorage.setItem('citydir.lang', 'en')")
     page = context.new_page()
@@ -353,19 +416,20 @@ def test_errors_are_readable_not_blank(browser: Any, directory_network: Any, art
     try:
         # A wrong token: the sign-in form says so, and nothing is stored.
         page.goto(f"{base}/#/")
+        assert_ledger_banner(page, directory.ledger)  # before anyone signs in, too
         page.fill("#signin-token", "not-a-real-token")
         page.click("#signin-submit")
         page.wait_for_selector("#signin-error .alert-error")
         assert page.evaluate("sessionStorage.getItem('citydir.token')") is None
         assert "citydir.token" not in page.url and "not-a-real-token" not in page.url
-        shot(page, artifacts, "20-signin-rejected")
+        shot(page, "20-signin-rejected")
 
         # A catalog that does not exist: a readable NOT_FOUND message, not an empty page.
         sign_in(page, base, tokens["CivilAffairsMSP"]["client"])
         page.goto(f"{base}/#/catalogs/no-such-catalog-anywhere")
         page.wait_for_selector("main .alert-error")
         assert "Not found" in page.locator("main .alert-error").inner_text()
-        shot(page, artifacts, "21-not-found")
+        shot(page, "21-not-found")
 
         # Client-side validation: a bad id slug is refused before anything is sent.
         sign_in(page, base, tokens["DataBureauMSP"]["admin"])
@@ -375,6 +439,6 @@ def test_errors_are_readable_not_blank(browser: Any, directory_network: Any, art
         page.click("#dept-form button[type=submit]")
         page.wait_for_selector("#d-id-err:not([hidden])")
         assert page.locator("#d-id").get_attribute("aria-invalid") == "true"
-        shot(page, artifacts, "22-validation")
+        shot(page, "22-validation")
     finally:
         context.close()

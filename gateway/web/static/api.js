@@ -82,6 +82,21 @@ export async function api(path, { method = 'GET', body, query, signal } = {}) {
   }
 }
 
+/**
+ * The ledger the gateway runs on ('fabric' or 'embedded'), or null when it cannot say. Asked of
+ * /readyz: it needs no token (the sign-in page shows the banner too) and names the ledger even
+ * when it answers 503.
+ */
+export async function ledgerKind() {
+  try {
+    const response = await fetch(`${BASE}/readyz`, { headers: { Accept: 'application/json' }, cache: 'no-store' });
+    const body = await response.json();
+    return typeof body?.ledger === 'string' ? body.ledger : null;
+  } catch {
+    return null;
+  }
+}
+
 /** The entity inside an answer: `{data: X}` → X; anything else as it is. */
 export function unwrap(json) {
   return json && typeof json === 'object' && !Array.isArray(json) && 'data' in json ? json.data : json;

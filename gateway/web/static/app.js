@@ -1,6 +1,6 @@
 // Router and session state. Views get everything they need in `ctx`; none imports this module.
 import { t, getLang, setLang, applyStatic, bi } from './i18n.js';
-import { api, token, unwrap, listAll, describeError, ApiError } from './api.js';
+import { api, token, unwrap, listAll, describeError, ApiError, ledgerKind } from './api.js';
 import { html, mount, toast, clearToasts, errorBox, loading, $, badge } from './ui.js';
 import * as signin from './views/signin.js';
 import * as dashboard from './views/dashboard.js';
@@ -84,12 +84,22 @@ function normalizeIdentity(who) {
   return msp ? { known: true, msp_id: msp, role, label: identity.label || '' } : { known: false };
 }
 
+/** The embedded ledger has none of Fabric's guarantees: every page says so, in a banner. */
+function showLedger(kind) {
+  if (!kind) return; // unknown: keep what is shown
+  // On <body> too: styles and the browser tests can tell which ledger the page has learnt.
+  document.body.dataset.ledger = kind;
+  $('#ledger-banner').hidden = kind !== 'embedded';
+}
+
 /** Verifies the token with a read any identity may do, then asks who it is (if the API can say). */
 async function loadIdentity() {
   await loadDepartments();
   let me = { known: false };
   try {
-    me = normalizeIdentity(unwrap(await api('/whoami')));
+    const who = unwrap(await api('/whoami'));
+    me = normalizeIdentity(who);
+    showLedger(who?.ledger);
   } catch (err) {
     if (err instanceof ApiError && err.status === 401) throw err;
     // No whoami route (404) or any other failure: stay "signed in" without an identity.
@@ -284,6 +294,7 @@ function updateLangButton() {
 function start() {
   applyStatic(document);
   updateLangButton();
+  ledgerKind().then(showLedger); // before sign-in too; whoami confirms it afterwards
   $('#lang-toggle').addEventListener('click', () => {
     setLang(getLang() === 'zh' ? 'en' : 'zh');
     applyStatic(document);

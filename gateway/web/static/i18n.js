@@ -6,6 +6,7 @@ const en = {
   'app.subtitle': 'Departments, data catalogs and access — on the ledger',
   'app.footer': 'Every change is a transaction on the citydir channel; the chaincode decides who may do what.',
   'lang.switch': 'Switch language',
+  'banner.embedded': "Embedded ledger (one machine): none of Fabric's multi-organisation guarantees — one operator holds every key.",
 
   'nav.skip': 'Skip to content', 'nav.menu': 'Menu', 'nav.dashboard': 'Dashboard', 'nav.directory': 'Directory',
   'nav.catalogs': 'Catalogs', 'nav.access': 'Access', 'nav.admin': 'Admin', 'nav.ledger': 'Ledger',
@@ -134,6 +135,9 @@ const en = {
   'ledger.txNotFound': 'No such transaction on the channel.', 'ledger.pendingNote': 'Not committed yet; checking again…',
   'ledger.sse.connecting': 'connecting', 'ledger.sse.live': 'live', 'ledger.sse.reconnecting': 'reconnecting',
   'ledger.sse.paused': 'paused', 'ledger.sse.unavailable': 'unavailable',
+  'ledger.kind': 'Ledger', 'ledger.kind.fabric': 'Hyperledger Fabric', 'ledger.kind.embedded': 'Embedded (one machine, one SQLite file)',
+  'ledger.embeddedNote': 'No endorsement and no key-level policies: one process writes every block and is its only witness. Each block records the hash of the block before it.',
+  'ledger.store': 'Ledger file', 'ledger.hash': 'Hash', 'ledger.previousHash': 'Previous hash',
 
   'tx.VALID': 'Valid', 'tx.pending': 'Pending', 'tx.MVCC_READ_CONFLICT': 'Invalid: read conflict',
   'tx.ENDORSEMENT_POLICY_FAILURE': 'Invalid: endorsement policy not met', 'tx.unknown': 'Unknown',
@@ -167,6 +171,7 @@ const zh = {
   'app.subtitle': '部门、数据目录与授权 —— 全部上链',
   'app.footer': '每一次变更都是 citydir 通道上的一笔交易；谁能做什么由链码决定。',
   'lang.switch': '切换语言',
+  'banner.embedded': '演示模式：嵌入式账本（单机）——没有 Fabric 的多组织保证，所有密钥由一个运营方持有。',
 
   'nav.skip': '跳到正文', 'nav.menu': '菜单', 'nav.dashboard': '概览', 'nav.directory': '部门目录',
   'nav.catalogs': '数据目录', 'nav.access': '共享申请', 'nav.admin': '部门管理', 'nav.ledger': '账本',
@@ -295,6 +300,9 @@ const zh = {
   'ledger.txNotFound': '通道上没有此交易。', 'ledger.pendingNote': '尚未提交，正在重新查询…',
   'ledger.sse.connecting': '连接中', 'ledger.sse.live': '实时', 'ledger.sse.reconnecting': '重连中',
   'ledger.sse.paused': '已暂停', 'ledger.sse.unavailable': '不可用',
+  'ledger.kind': '账本类型', 'ledger.kind.fabric': 'Hyperledger Fabric', 'ledger.kind.embedded': '嵌入式（单机，一个 SQLite 文件）',
+  'ledger.embeddedNote': '没有背书，也没有键级策略：所有区块由一个进程写入，它也是唯一的见证者。每个区块记录前一区块的哈希。',
+  'ledger.store': '账本文件', 'ledger.hash': '区块哈希', 'ledger.previousHash': '前一区块哈希',
 
   'tx.VALID': '有效', 'tx.pending': '待提交', 'tx.MVCC_READ_CONFLICT': '无效：读写冲突',
   'tx.ENDORSEMENT_POLICY_FAILURE': '无效：未满足背书策略', 'tx.unknown': '未知',

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.unit.api.conftest import Env, entity, tx
+from gateway.api import create_app
+from gateway.config import IdentityConfig
+from tests.unit.api.conftest import Env, FakeLedger, entity, gateway_config, tx
 
 NAME = {"zh": "卫生健康委员会", "en": "Health Commission"}
 CONTACT = {"name": "Li Wei", "email": "li.wei@health.gov.example", "phone": "+86 10 1234 5678"}
@@ -353,3 +357,59 @@ def test_block_lookup_stops_at_the_entity(env: Env) -> None:
     assert response.status_code == 200
     assert env.health.block_lookups == [tx(1)]
     assert "block" not in response.get_json()["data"]["items"][0]["ledger"]
+
+
+# --- which ledger the gateway runs on: the page warns on the embedded one ---------------------------
+
+
+@pytest.fixture(params=["fabric", "embedded"])
+def kind_env(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, Env]]:
+    """An app like ``env``'s, its configuration naming each ledger kind in turn (ledgers still fake)."""
+    kind: str = request.param
+    config = gateway_config()
+    config["ledger"] = {"kind": kind, "path": str(tmp_path / "ledger.sqlite")} if kind == "embedded" else {}
+    ledgers: dict[str, FakeLedger] = {}
+
+    def factory(identity: IdentityConfig) -> FakeLedger:
+        return ledgers.setdefault(identity.msp_id, FakeLedger(msp_id=identity.msp_id))
+
+    app = create_app(config, ledger_factory=factory)
+    app.config["TESTING"] = True
+    factory(app.extensions["citydir"].config.identities[0])
+    yield kind, Env(app, ledgers)
+    app.extensions["citydir"].index.close()
+
+
+def test_whoami_names_the_ledger(kind_env: tuple[str, Env]) -> None:
+    kind, env = kind_env
+    env.health.answers["ListDepartments"] = {"items": [{"id": "health"}], "bookmark": ""}
+    data = env.client().get("/api/v1/whoami").get_json()["data"]
+    assert data["ledger"] == kind
+    assert (data["msp_id"], data["role"], data["departments"]) == ("HealthMSP", "admin", ["health"])
+
+
+def test_ledger_overview_names_the_ledger(kind_env: tuple[str, Env]) -> None:
+    kind, env = kind_env
+    data = env.client().get("/api/v1/ledger?blocks=1").get_json()["data"]
+    assert data["ledger"] == kind and data["height"] == 7
+
+
+def test_ledger_overview_passes_block_hashes_through(env: Env) -> None:
+    # The embedded ledger's blocks carry their hash chain; the route must not drop it.
+    env.health.recent_blocks = lambda count: [  # type: ignore[method-assign]
+        {"number": 6, "hash": "ab" * 32, "previous_hash": "cd" * 32, "transactions": []}
+    ]
+    block = env.client().get("/api/v1/ledger?blocks=1").get_json()["data"]["blocks"][0]
+    assert (block["hash"], block["previous_hash"]) == ("ab" * 32, "cd" * 32)
+
+
+def test_readyz_names_the_ledger_ready_or_not(kind_env: tuple[str, Env]) -> None:
+    from gateway.api.ledger import PeersUnavailable
+
+    kind, env = kind_env
+    env.health.answers["Ping"] = {"ok": True, "channel": "citydir", "tx_id": tx(1)}
+    ready = env.client(None).get("/api/v1/readyz")
+    assert ready.status_code == 200 and ready.get_json()["ledger"] == kind
+    env.health.answers["Ping"] = PeersUnavailable("no peer")
+    unready = env.client(None).get("/api/v1/readyz")
+    assert unready.status_code == 503 and unready.get_json()["ledger"] == kind

@@ -1,4 +1,4 @@
-// Ledger panel (peer heights, recent blocks, live chaincode events) and the transaction view.
+// Ledger panel (ledger kind, peer heights, recent blocks, live chaincode events) and the transaction view.
 import { t } from '../i18n.js';
 import { api, unwrap, streamEvents, describeError } from '../api.js';
 import { html, mount, errorBox, empty, fmtDateTime, txLink, $ } from '../ui.js';
@@ -24,6 +24,7 @@ function blocksList(blocks) {
     const txs = b.transactions || b.txs || [];
     return html`<li class="block"><p class="block-head"><strong>${t('ledger.block')} ${b.number ?? b.block}</strong>
       <span class="muted">${t('ledger.txCount', { n: txs.length })}</span></p>
+      ${b.hash ? blockHashes(b) : ''}
       ${txs.length ? html`<ul class="tx-list">${txs.map((tx) => (typeof tx === 'string' ? html`<li>${txLink(tx)}</li>`
     : html`<li>${tx.tx_id ? txLink(tx.tx_id) : html`<span class="muted">${tx.type || ''}</span>`}
         ${tx.type && tx.type !== 'ENDORSER_TRANSACTION' ? html`<span class="muted small">${tx.type}</span>` : ''}
@@ -31,6 +32,18 @@ function blocksList(blocks) {
         ${tx.validation_code ? html`<span class="badge badge-tx ${tx.validation_code === 'VALID' ? 'badge-valid' : 'badge-invalid'}">${tx.validation_code}</span>` : ''}
         ${tx.timestamp ? html`<span class="muted small">${fmtDateTime(tx.timestamp)}</span>` : ''}</li>`))}</ul>` : ''}</li>`;
   })}</ol>`;
+}
+
+/** The embedded ledger's hash chain (Fabric's blocks do not carry it here): each names the one before. */
+function blockHashes(b) {
+  return html`<dl class="block-hashes"><dt>${t('ledger.hash')}</dt><dd class="mono break block-hash">${b.hash}</dd>
+    ${b.previous_hash ? html`<dt>${t('ledger.previousHash')}</dt><dd class="mono break block-previous-hash">${b.previous_hash}</dd>` : ''}</dl>`;
+}
+
+function ledgerKind(kind) {
+  if (!kind) return '';
+  return html`<p>${t('ledger.kind')}: <span class="badge badge-ledger badge-ledger-${kind}" id="ledger-kind" data-ledger="${kind}">${
+    t(`ledger.kind.${kind}`, null, kind)}</span></p>${kind === 'embedded' ? html`<p class="small muted">${t('ledger.embeddedNote')}</p>` : ''}`;
 }
 
 function eventItem(ev) {
@@ -81,7 +94,9 @@ export async function render(main, ctx) {
       const data = unwrap(await api('/ledger', { signal: ctx.signal })) || {};
       if (!ctx.alive()) return;
       const peers = data.peers || data.heights || [];
-      mount($('#ledger-peers', main), html`${data.channel ? html`<p class="muted small">${t('ledger.channel')}: <span class="mono">${data.channel}</span></p>` : ''}
+      // The embedded ledger has no peers: its one row is the file that holds the chain.
+      $('#peers-h', main).textContent = data.ledger === 'embedded' ? t('ledger.store') : t('ledger.peers');
+      mount($('#ledger-peers', main), html`${ledgerKind(data.ledger)}${data.channel ? html`<p class="muted small">${t('ledger.channel')}: <span class="mono">${data.channel}</span></p>` : ''}
         ${data.height !== undefined ? html`<p>${t('ledger.chainHeight')}: <strong id="chain-height">${data.height}</strong></p>` : ''}${peersTable(peers)}`);
       mount($('#ledger-blocks', main), blocksList(data.blocks || data.recent_blocks || []));
     } catch (err) {
