@@ -30,11 +30,13 @@ $(NODE_STAMP): tests/interop/package-lock.json
 	npm ci --prefix tests/interop --no-audit --no-fund --loglevel=error
 	@rm -f tests/interop/node_modules/.installed-* && touch $@
 
-# Debian's Chromium for the browser tests (Playwright drives it; it downloads no browser).
+# Debian's Chromium for the browser tests (Playwright drives it; it downloads no browser), and a
+# CJK font so the zh pages' screenshots show Chinese rather than empty boxes.
+BROWSER_DEBS := chromium fonts-wqy-zenhei
 browser:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-	  else echo "!!! chromium is not installed and this is not root: browser tests will be SKIPPED (apt-get install chromium)"; fi; }
+	@{ command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi wqy; } || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(BROWSER_DEBS) >/dev/null; \
+	  else echo "!!! $(BROWSER_DEBS) not installed and this is not root: browser tests may be SKIPPED (apt-get install $(BROWSER_DEBS))"; fi; }
 
 fabric: venv
 	network/network.sh fabric

@@ -2,10 +2,13 @@
 
 Runs against the network in ``--home`` (default ``$CITYDIR_HOME``, else ``.citydir``) when its
 REST gateway answers; otherwise starts a network of its own (``network.sh up --no-seed`` in a
-temporary CITYDIR_HOME on a free base port) and removes it afterwards.
+temporary CITYDIR_HOME on a free base port) and removes it afterwards. Either runs on Fabric or
+on the embedded ledger (``network.sh status --json`` says which; ``--ledger`` asks for one), and
+the report names it.
 
 Scenarios: 1 REST reads, 2 REST committed writes, 3 the same through gateway.fabric,
 4 the official Node client beside it, 5 scale (1k/10k/100k catalogs), 6 commit breakdown.
+On the embedded ledger only 1 and 2 run: the others need peers.
 Results: bench/results/<timestamp>.{json,md,png}.
 """
 
@@ -22,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import env, fixtures, load, report, scenarios
+from gateway.config import LEDGER_KINDS
 
 SCENARIOS = ("rest-reads", "rest-writes", "direct", "scale", "breakdown")
 
@@ -43,6 +47,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     )
     p.add_argument(
         "--own-network", action="store_true", help="always start (and remove) a network of our own"
+    )
+    p.add_argument(
+        "--ledger",
+        choices=LEDGER_KINDS,
+        help="the ledger to measure; our own network starts on it, and a running network on the other "
+        "one is not used (default: the running one, or what `network.sh up` chooses: Fabric when found)",
     )
     p.add_argument("--quick", action="store_true", help="smoke run: short durations, small scale (~3 min)")
     p.add_argument("--scale", type=_ints, help="catalog counts for scenario 5 (default 1000,10000,100000)")
@@ -85,12 +95,15 @@ def resolve_network(args: argparse.Namespace) -> env.Network:
     if not args.own_network:
         home = args.home or Path(os.environ.get("CITYDIR_HOME") or env.REPO / ".citydir")
         found = env.attach(home.resolve())
-        if found is not None:
-            log(f"using the running network in {found.home} ({found.url})")
+        if found is not None and args.ledger not in (None, found.ledger):
+            log(f"the running network in {found.home} is on the {found.ledger} ledger, not {args.ledger}")
+        elif found is not None:
+            log(f"using the running network in {found.home} ({found.url}) on the {found.ledger} ledger")
             log("note: the bench writes bench-* departments/catalogs (and the scale catalogs) into it")
             return found
-        log(f"no running network in {home} (its REST gateway does not answer)")
-    return env.start_own(args.port_start, log)
+        else:
+            log(f"no running network in {home} (its REST gateway does not answer)")
+    return env.start_own(args.port_start, log, args.ledger)
 
 
 def main(argv: list[str]) -> int:
@@ -126,13 +139,19 @@ def main(argv: list[str]) -> int:
         finally:
             env.stop_own(net)
 
+    skipped = scenarios.skipped_on(net.ledger, only)
+    for name, why in skipped.items():
+        log(f"scenario {name} SKIPPED: {why}")
     results: dict[str, Any] = {
         "machine": machine,
+        "ledger": net.ledger,
         "network": {
             "kind": "own (network.sh up --no-seed)" if net.owned else f"attached ({net.home})",
+            "ledger": net.ledger,
             "base_port": net.base_port,
             "rest_url": net.url,
-            "orderer": net.batch_config(),
+            "orderer": None if net.embedded else net.batch_config(),
+            **({"embedded": net.status.get("embedded")} if net.embedded else {}),
         },
         "options": {
             "quick": quick,
@@ -143,9 +162,11 @@ def main(argv: list[str]) -> int:
             "scale": plan.scale,
             "scale_submitters": plan.scale_submitters,
             "rest_read_tool": "wrk" if plan.use_wrk else "python",
+            "ledger_requested": args.ledger,
             "scenarios": sorted(only),
         },
         "scenarios": {},
+        "skipped": skipped,
         "notes": [
             "REST reads use wrk when installed (C, epoll: on 2 cores the load generator must not eat the "
             "gateway's CPU); p95 comes from wrk's histogram via bench/wrk_report.lua. Writes use Python "
@@ -153,33 +174,44 @@ def main(argv: list[str]) -> int:
             "and at tens of tx/s the client's cost is negligible; percentiles there are exact.",
         ],
     }
+    if net.embedded:
+        results["notes"].append(
+            "Embedded ledger: one gateway process on one SQLite file; a committed write returns once its "
+            "block is on disk (WAL, synchronous=FULL). No endorsement, no ordering, no other "
+            "organisation's validation: these figures are not comparable with Fabric's. At hundreds "
+            "of writes/s the Python load threads share the machine's cores with the gateway, so they "
+            "cost more here than on Fabric."
+        )
     s = results["scenarios"]
-    direct = fixtures.Direct(net)
+    run = only - set(skipped)
+    # On Fabric the fixtures go in through our Python client; the embedded ledger has no peers.
+    direct = None if net.embedded else fixtures.Direct(net)
+    writer: fixtures.FixtureClient = direct if direct is not None else fixtures.Rest(net)
     status = 0
     started = time.monotonic()
     try:
-        fx = fixtures.setup(direct, max(max(plan.write_concurrency), 8), log)
+        fx = fixtures.setup(writer, max(max(plan.write_concurrency), 8), log)
         results["fixture"] = {"run_id": fx.run_id, "read_catalog": fx.read_catalog, "notes": fx.notes}
-        if "breakdown" in only:
+        if "breakdown" in run and direct is not None:
             s["breakdown"] = scenarios.breakdown(direct, net, fx, plan, log)
-        if "rest-reads" in only:
+        if "rest-reads" in run:
             s["rest_reads"] = scenarios.rest_reads(net, fx, plan, log)
-        if "rest-writes" in only:
+        if "rest-writes" in run:
             s["rest_writes"] = scenarios.rest_writes(net, fx, plan, log)
-        if "direct" in only:
+        if "direct" in run and direct is not None:
             s["direct"], s["official"] = scenarios.direct_and_official(direct, net, fx, plan, log)
             s["ours_vs_official"] = scenarios.ratios(s["direct"], s["official"], "official")
         if s.get("direct") and (s.get("rest_reads") or s.get("rest_writes")):
             rest = (s.get("rest_reads") or []) + (s.get("rest_writes") or [])
             s["rest_vs_direct"] = scenarios.ratios(rest, s["direct"], "direct")
-        if "scale" in only:
+        if "scale" in run and direct is not None:
             s["scale"] = scenarios.scale(direct, net, fx, plan, log)
     except Exception as exc:
         status = 1
         results["error"] = f"{type(exc).__name__}: {exc}"
         traceback.print_exc()
     finally:
-        direct.close()
+        writer.close()
         env.stop_own(net)
         results["total_s"] = round(time.monotonic() - started, 1)
 

@@ -1,4 +1,5 @@
-"""Where the benchmark runs: the machine, and the network (a running one, or our own)."""
+"""Where the benchmark runs: the machine, and the network (a running one, or our own), on
+Fabric or on the embedded ledger (as ``network.sh status --json`` says)."""
 
 from __future__ import annotations
 
@@ -21,8 +22,8 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from gateway.config import GatewayConfig, IdentityConfig, PeerConfig, load_config
-from tests.integration.fabricnet import free_port_span  # the harness owns the port layout
+from gateway.config import LEDGER_KINDS, GatewayConfig, IdentityConfig, PeerConfig, load_config
+from tests.integration.localnet import free_port_span  # the harness owns the port layout
 
 REPO = Path(__file__).resolve().parents[1]
 NETWORK_SH = REPO / "network" / "network.sh"
@@ -81,6 +82,12 @@ class Network:
     owned: bool  # started by us: torn down by us
     base_port: int
     env: dict[str, str] = field(default_factory=dict)
+    ledger: str = "fabric"  # or "embedded": no peers, no orderer
+    status: dict[str, Any] = field(default_factory=dict)  # `network.sh status --json`
+
+    @property
+    def embedded(self) -> bool:
+        return self.ledger == "embedded"
 
     @property
     def url(self) -> str:
@@ -143,21 +150,58 @@ def attach(home: Path) -> Network | None:
         return None
     tokens = json.loads(tokens_file.read_text())
     base = int(config.listen.rsplit(":", 1)[1]) - 300
-    return Network(home, config, tokens, owned=False, base_port=base)
+    net = Network(home, config, tokens, owned=False, base_port=base)
+    net.ledger, net.status = detect_ledger(home, base, config)
+    return net
 
 
-def _fabric_env() -> dict[str, str]:
+def detect_ledger(home: Path, base_port: int, config: GatewayConfig) -> tuple[str, dict[str, Any]]:
+    """The ledger ``network.sh status --json`` names, and that status; the gateway's configuration
+    must agree (a network on one ledger with a gateway on the other would measure nonsense)."""
+    env = {**_network_env(), "CITYDIR_HOME": str(home), "CITYDIR_BASE_PORT": str(base_port)}
+    proc = subprocess.run(
+        [str(NETWORK_SH), "status", "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    try:
+        status: dict[str, Any] = json.loads(proc.stdout)
+    except ValueError:
+        raise RuntimeError(
+            f"network.sh status --json in {home} did not answer JSON ({proc.returncode}): "
+            f"{proc.stderr[-1500:]}"
+        ) from None
+    ledger = str(status.get("ledger") or "fabric")  # a status from before the choice existed
+    if ledger not in LEDGER_KINDS:
+        raise RuntimeError(f"network.sh status names an unknown ledger {ledger!r}")
+    if ledger != config.ledger.kind:
+        raise RuntimeError(
+            f"network.sh status says the {ledger} ledger, but {home}/gateway/gateway.json says "
+            f"{config.ledger.kind}"
+        )
+    return ledger, status
+
+
+def _network_env() -> dict[str, str]:
     env = dict(os.environ)
     env.setdefault("CITYDIR_PYTHON", sys.executable)
     return env
 
 
-def start_own(port_start: int, log: Any) -> Network:
-    """``network.sh up --no-seed`` in a fresh temporary CITYDIR_HOME on a free base port."""
+def start_own(port_start: int, log: Any, ledger: str | None = None) -> Network:
+    """``network.sh up --no-seed`` in a fresh temporary CITYDIR_HOME on a free base port, on
+    ``ledger`` (CITYDIR_LEDGER), or when None on what ``up`` chooses: Fabric when found, else the
+    embedded ledger."""
     home = Path(tempfile.mkdtemp(prefix="citydir-bench-"))
     base = free_port_span(port_start)
-    env = {**_fabric_env(), "CITYDIR_HOME": str(home), "CITYDIR_BASE_PORT": str(base)}
-    log(f"starting a network of our own: CITYDIR_HOME={home} CITYDIR_BASE_PORT={base}")
+    env = {**_network_env(), "CITYDIR_HOME": str(home), "CITYDIR_BASE_PORT": str(base)}
+    if ledger is not None:
+        env["CITYDIR_LEDGER"] = ledger  # else CITYDIR_LEDGER from the caller's shell, as `make up`
+    chosen = f"the {ledger} ledger" if ledger else "the ledger network.sh chooses"
+    log(f"starting a network of our own on {chosen}: CITYDIR_HOME={home} CITYDIR_BASE_PORT={base}")
     started = time.monotonic()
     net = Network(home, load_config_placeholder(), {}, owned=True, base_port=base, env=env)
     _install_teardown(net)
@@ -168,12 +212,19 @@ def start_own(port_start: int, log: Any) -> Network:
         tails = _log_tails(home)
         stop_own(net)
         raise RuntimeError(f"network.sh up failed ({proc.returncode}):\n{proc.stderr[-3000:]}\n{tails}")
-    attached = attach(home)
+    try:
+        attached = attach(home)
+    except Exception:  # the ledger could not be told: still ours to remove
+        stop_own(net)
+        raise
     if attached is None:
         stop_own(net)
         raise RuntimeError(f"the network in {home} started but its REST gateway does not answer")
     attached.owned, attached.env = True, env
-    log(f"network up in {time.monotonic() - started:.0f}s")
+    if ledger is not None and attached.ledger != ledger:
+        stop_own(attached)
+        raise RuntimeError(f"asked for the {ledger} ledger, network.sh started the {attached.ledger} one")
+    log(f"network up on the {attached.ledger} ledger in {time.monotonic() - started:.0f}s")
     _install_teardown(attached)
     return attached
 

@@ -2,7 +2,9 @@
 shaped like the demo directory's (``chaincode.directory.seed``), and a grant to check.
 
 Everything the bench writes has ids starting ``bench-``; catalogs carry the run id, so runs
-never collide, on our own network or on a developer's ``make up`` network.
+never collide, on our own network or on a developer's ``make up`` network. On Fabric it is
+written with our Python client (``Direct``); on the embedded ledger, which has no peers, through
+the REST API (``Rest``), each call found from the chaincode function in the API's route table.
 """
 
 from __future__ import annotations
@@ -10,18 +12,23 @@ from __future__ import annotations
 import copy
 import functools
 import json
+import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
+from urllib.parse import quote, urlencode
 
 import grpc
 
+import gateway.api  # noqa: F401  # importing the API's modules fills its route table
 from bench.env import Network
+from bench.load import Http
 from chaincode.directory import seed
 from chaincode.directory.schemas import MAX_ARGUMENT_BYTES, MAX_BATCH_CATALOGS
+from gateway.api.routes import API_PREFIX, ROUTES
 from gateway.fabric import (
     Contract,
     Gateway,
@@ -121,6 +128,83 @@ class Direct:
             ch.close()
 
 
+class FixtureClient(Protocol):
+    """What ``setup`` writes and reads with: a chaincode function and its argument, as an identity."""
+
+    def evaluate(self, msp_id: str, role: str, fn: str, arg: dict[str, Any]) -> Any: ...
+
+    def submit(self, msp_id: str, role: str, fn: str, arg: dict[str, Any]) -> Any: ...
+
+    def close(self) -> None: ...
+
+
+class NotFound(LookupError):
+    """The REST API answered 404 (the chaincode's NOT_FOUND)."""
+
+
+_PATH_PARAM = re.compile(r"<(?:[a-z]+:)?([a-z_]+)>")
+
+
+class Rest:
+    """The same calls through the REST gateway, for the embedded ledger (no peers to dial).
+
+    The route for a function comes from the API's own table: a write's path parameters are the
+    argument's ``Body.from_path`` fields, the rest is its body; a read's path and query
+    parameters are the argument's fields of the same name (or ``<name>_id``)."""
+
+    def __init__(self, net: Network) -> None:
+        self.net = net
+        self._http: dict[tuple[str, str], Http] = {}
+
+    def _client(self, msp_id: str, role: str) -> Http:
+        http = self._http.get((msp_id, role))
+        if http is None:
+            http = self._http[(msp_id, role)] = Http(self.net.url, self.net.token(msp_id, role))
+        return http
+
+    def submit(self, msp_id: str, role: str, fn: str, arg: dict[str, Any]) -> Any:
+        spec = next((r for r in ROUTES if r.body is not None and r.body.function == fn), None)
+        if spec is None or spec.body is None:
+            raise KeyError(f"no REST route submits {fn}")
+        path = _fill(spec.rule, [arg[k] for k in spec.body.from_path])
+        body = {k: v for k, v in arg.items() if k not in spec.body.from_path}
+        answer = self._client(msp_id, role).call(spec.method, API_PREFIX + path, body, expect=(spec.status,))
+        return answer.get("data") if isinstance(answer, dict) else answer
+
+    def evaluate(self, msp_id: str, role: str, fn: str, arg: dict[str, Any]) -> Any:
+        path = _read_path(fn, arg)
+        status, raw = self._client(msp_id, role).request("GET", API_PREFIX + path)
+        if status == 404:
+            raise NotFound(f"GET {path}: {raw[:300]!r}")
+        if status != 200:
+            raise RuntimeError(f"GET {path} -> {status}: {raw[:300]!r}")
+        answer = json.loads(raw)
+        return answer.get("data") if isinstance(answer, dict) else answer
+
+    def close(self) -> None:
+        self._http.clear()
+
+
+def _fill(rule: str, values: Sequence[Any]) -> str:
+    parts = iter(values)
+    return _PATH_PARAM.sub(lambda m: quote(str(next(parts)), safe=""), rule)
+
+
+def _read_path(fn: str, arg: dict[str, Any]) -> str:
+    """The path and query of the GET route evaluating ``fn`` that takes every field of ``arg``."""
+    candidates = sorted(
+        (r for r in ROUTES if r.method == "GET" and fn in r.chaincode), key=lambda r: r.chaincode != (fn,)
+    )
+    for spec in candidates:
+        params = spec.path_params
+        by_field = {key: p.name for p in spec.query for key in (p.name, f"{p.name}_id")}
+        if set(params) <= set(arg) and all(k in params or k in by_field for k in arg):
+            query = {by_field[k]: str(v) for k, v in arg.items() if k not in params}
+            path = _fill(spec.rule, [arg[k] for k in params])
+            return path + (f"?{urlencode(query)}" if query else "")
+    raise KeyError(f"no REST route evaluates {fn} with {sorted(arg)}")
+
+
 @dataclass
 class Fixture:
     run_id: str
@@ -139,17 +223,19 @@ def _parallel(calls: Sequence[Callable[[], Any]]) -> list[Any]:
         return [f.result() for f in [pool.submit(c) for c in calls]]
 
 
-def _exists(direct: Direct, fn: str, entity_id: str) -> bool:
+def _exists(direct: FixtureClient, fn: str, entity_id: str) -> bool:
     try:
         direct.evaluate(HEALTH, "client", fn, {"id": entity_id})
         return True
+    except NotFound:
+        return False
     except GatewayError as exc:
         if "NOT_FOUND" in str(exc) or "NOT_FOUND" in (getattr(exc, "message", "") or ""):
             return False
         raise
 
 
-def setup(direct: Direct, max_workers: int, log: Callable[[str], None]) -> Fixture:
+def setup(direct: FixtureClient, max_workers: int, log: Callable[[str], None]) -> Fixture:
     started = time.monotonic()
     run_id = "r" + format(int(time.time()), "x")[-6:]
 

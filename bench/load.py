@@ -144,6 +144,13 @@ class Http:
         return conn, False
 
     def call(self, method: str, path: str, body: Any = None, expect: tuple[int, ...] = (200,)) -> Any:
+        status, raw = self.request(method, path, body)
+        if status not in expect:
+            raise RuntimeError(f"{method} {path} -> {status}: {raw[:300]!r}")
+        return json.loads(raw) if raw else None
+
+    def request(self, method: str, path: str, body: Any = None) -> tuple[int, bytes]:
+        """The status and raw body, whatever the status."""
         data = json.dumps(body, ensure_ascii=False).encode() if body is not None else None
         while True:
             conn, fresh = self._conn()
@@ -162,9 +169,7 @@ class Http:
                 )
                 if fresh or not stale:
                     raise
-        if resp.status not in expect:
-            raise RuntimeError(f"{method} {path} -> {resp.status}: {raw[:300]!r}")
-        return json.loads(raw) if raw else None
+        return resp.status, raw
 
 
 def wrk_available() -> bool:

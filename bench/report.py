@@ -36,34 +36,60 @@ POINT_COLS = [
 ]
 
 
+LEDGER_NAMES = {"fabric": "Hyperledger Fabric", "embedded": "embedded (one SQLite file, no peers)"}
+
+
+def ledger_of(results: dict[str, Any]) -> str:
+    # Results from before the embedded ledger existed were all on Fabric.
+    ledger: str = results.get("ledger") or "fabric"
+    return ledger
+
+
+def _network_line(results: dict[str, Any]) -> str:
+    n = results["network"]
+    ledger = ledger_of(results)
+    line = f"Network: {n['kind']} (base port {n['base_port']}), ledger {LEDGER_NAMES.get(ledger, ledger)}"
+    if ledger == "embedded":
+        emb = n.get("embedded") or {}
+        return f"{line}: file {emb.get('path')}, height {emb.get('height')} at start."
+    orderer = n.get("orderer") or {}
+    return (
+        f"{line}, orderer BatchTimeout {orderer.get('batch_timeout')}, "
+        f"MaxMessageCount {orderer.get('max_message_count')}."
+    )
+
+
+def _not_run(results: dict[str, Any], scenario: str) -> str:
+    why = (results.get("skipped") or {}).get(scenario)
+    return f"(skipped: {why})" if why else "(not run)"
+
+
 def markdown(results: dict[str, Any]) -> str:
     m = results["machine"]
     s = results["scenarios"]
     lines = [
-        f"# citydir benchmark {m['date']}",
+        f"# citydir benchmark {m['date']} on the {ledger_of(results)} ledger",
         "",
         f"Machine: {m['cores']} cores, {m['ram_gib']} GiB RAM, {m['cpu_model']}; load average at start "
         f"{m['load_avg_at_start']}; {m['os']}; Python {m['python']}, Node {m['node']}, "
         f"{m['wrk'] or 'no wrk'}; "
         f"commit {m['commit']}.",
-        f"Network: {results['network']['kind']} (base port {results['network']['base_port']}), "
-        f"orderer BatchTimeout {results['network']['orderer'].get('batch_timeout')}, "
-        f"MaxMessageCount {results['network']['orderer'].get('max_message_count')}.",
+        _network_line(results),
         f"Options: {json.dumps(results['options'])}.",
         "",
         "Closed loop: each of `conc.` clients keeps one call in flight; writes wait for their commit.",
         "Percentiles are exact (nearest rank over every call) except with tool `wrk` (its HdrHistogram).",
         "",
     ]
-    for title, key in (
-        ("1. REST reads", "rest_reads"),
-        ("2. REST writes (committed)", "rest_writes"),
-        ("3. Python client (gateway.fabric, no HTTP)", "direct"),
-        ("4. Official Node client (@hyperledger/fabric-gateway)", "official"),
+    for title, key, scenario in (
+        ("1. REST reads", "rest_reads", "rest-reads"),
+        ("2. REST writes (committed)", "rest_writes", "rest-writes"),
+        ("3. Python client (gateway.fabric, no HTTP)", "direct", "direct"),
+        ("4. Official Node client (@hyperledger/fabric-gateway)", "official", "direct"),
     ):
         rows = s.get(key) or []
         lines += [f"## {title}", ""]
-        lines += _table(rows, POINT_COLS) if rows else ["(not run)"]
+        lines += _table(rows, POINT_COLS) if rows else [_not_run(results, scenario)]
         lines.append("")
     for title, key in (
         ("REST overhead: REST / Python client (ratio > 1 on p50 = slower)", "rest_vs_direct"),
@@ -87,6 +113,9 @@ def markdown(results: dict[str, Any]) -> str:
                 ],
             )
             lines.append("")
+    for title, scenario in (("5. Scale", "scale"), ("6. Commit latency breakdown", "breakdown")):
+        if scenario in (results.get("skipped") or {}):
+            lines += [f"## {title}", "", _not_run(results, scenario), ""]
     sc = s.get("scale")
     if sc:
         lines += ["## 5. Scale", "", sc["note"], ""]
@@ -226,9 +255,12 @@ def plot(results: dict[str, Any], path: Path) -> str | None:
         ax.set_title("scale: read latency (concurrency 1)")
         ax.grid(True, alpha=0.3)
         ax.legend(fontsize=7)
+    else:  # say why the panel is empty rather than draw empty axes
+        ax.axis("off")
+        ax.text(0.5, 0.5, f"scale: {_not_run(results, 'scale')}", ha="center", va="center", wrap=True)
     fig.suptitle(
-        f"citydir bench {m['date']} — {m['cores']} cores, {m['ram_gib']} GiB, {m['cpu_model']}, "
-        f"load avg at start {m['load_avg_at_start']}",
+        f"citydir bench {m['date']} on the {ledger_of(results)} ledger — {m['cores']} cores, "
+        f"{m['ram_gib']} GiB, {m['cpu_model']}, load avg at start {m['load_avg_at_start']}",
         fontsize=9,
     )
     fig.tight_layout()

@@ -26,6 +26,20 @@ UNTIL = "2028-06-30"
 
 Log = Callable[[str], None]
 
+# Scenarios that talk to peers (our Python client, the official Node client) or time Fabric's
+# stages: on the embedded ledger they are skipped, and the report says why.
+NO_PEERS = "no peers on the embedded ledger"
+FABRIC_ONLY = {
+    "direct": f"our Python Fabric client and the official Node client call peers: {NO_PEERS}",
+    "scale": f"loads and reads the catalogs through our Python Fabric client: {NO_PEERS}",
+    "breakdown": f"times endorsement, ordering and the commit wait: {NO_PEERS}, and no orderer",
+}
+
+
+def skipped_on(ledger: str, chosen: set[str]) -> dict[str, str]:
+    """The chosen scenarios this ledger cannot run, each with the reason."""
+    return {k: v for k, v in FABRIC_ONLY.items() if k in chosen} if ledger == "embedded" else {}
+
 
 @dataclass
 class Plan:
