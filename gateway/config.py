@@ -20,7 +20,8 @@ import time. Format (JSON; relative paths resolve against the file's own directo
       "service_identity": {"msp_id": "HealthMSP", "role": "client"},
       "ledger": {"kind": "fabric"},
       "timeouts": {"evaluate": 5, "endorse": 15, "submit": 10, "commit_status": 60},
-      "limits": {"max_content_length": 131072, "mvcc_retries": 3, "block_cache_size": 10000,
+      "limits": {"max_content_length": 131072, "mvcc_retries": 10, "mvcc_backoff_base": 0.05,
+                 "mvcc_backoff_cap": 1.0, "block_cache_size": 10000,
                  "sse_max_seconds": 300, "sse_heartbeat_seconds": 15, "recent_blocks": 10}
     }
 
@@ -97,7 +98,10 @@ class Timeouts:
 @dataclass(frozen=True)
 class Limits:
     max_content_length: int = 128 * 1024
-    mvcc_retries: int = 3
+    mvcc_retries: int = 10  # one key takes one write per block: ten writers need nine retries
+    # Seconds: retry k waits a random time up to min(cap, base * 2**k), so conflicting writers spread.
+    mvcc_backoff_base: float = 0.05
+    mvcc_backoff_cap: float = 1.0
     block_cache_size: int = 10_000
     sse_max_seconds: float = 300.0
     sse_heartbeat_seconds: float = 15.0

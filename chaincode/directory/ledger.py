@@ -137,20 +137,20 @@ class Ledger:
     ) -> JSON:
         """Store a new version of an entity with its ledger metadata, and move its index entries.
 
-        Every key written gets ``policy`` as its key-level endorsement policy; index entries
+        Every key written carries ``policy`` as its key-level endorsement policy; index entries
         whose attributes did not change are left alone.
         """
         stored = dict(entity)
         stored["version"] = previous["version"] + 1 if previous else 1
         stored["ledger"] = {"tx_id": self.tx_id, "timestamp": self.now_text}
         check_entity(kind, stored)
-        self._put(self.key(kind, stored["id"]), canonical_json(stored), policy)
+        self._put(self.key(kind, stored["id"]), canonical_json(stored), policy, new=previous is None)
         old = indexes(previous) if previous else set()
         new = indexes(stored)
         for name, attrs in sorted(old - new):
             self._delete(create_composite_key(name, list(attrs)))
         for name, attrs in sorted(new - old):
-            self._put(create_composite_key(name, list(attrs)), INDEX_VALUE, policy)
+            self._put(create_composite_key(name, list(attrs)), INDEX_VALUE, policy, new=True)
         return stored
 
     def emit(self, name: str, payload: JSON) -> None:
@@ -183,10 +183,18 @@ class Ledger:
         if self._event is not None:
             self._stub.set_event(*self._event)
 
-    def _put(self, key: str, value: bytes, policy: bytes) -> None:
+    def _put(self, key: str, value: bytes, policy: bytes, *, new: bool = False) -> None:
+        """Write a key under ``policy``, setting the policy only on a new key or a changed one.
+
+        Fabric invalidates (as ENDORSEMENT_POLICY_FAILURE) every later transaction in a block
+        that touches a key whose validation parameter an earlier one set, even to the same
+        value; re-setting it on each write turned concurrent writes into policy failures
+        instead of MVCC conflicts. An unchanged policy stays in force as it is.
+        """
         self._claim(key)
         self._writes[key] = value
-        self._policies[key] = policy
+        if new or self._stub.get_state_validation_parameter(key) != policy:
+            self._policies[key] = policy
 
     def _delete(self, key: str) -> None:
         self._claim(key)

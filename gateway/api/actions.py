@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import importlib
 import logging
+import random
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -136,12 +138,16 @@ def submit(function: str, arg: Mapping[str, Any], status: int = 201) -> Response
     """Submit as the caller; wait for the commit unless ``?wait=false``.
 
     On an MVCC conflict the whole endorse→submit is re-run (a fresh proposal, so a fresh tx id);
-    the chaincode refuses a duplicate create itself, so a retry cannot write twice.
+    the chaincode refuses a duplicate create itself, so a retry cannot write twice. Retries wait
+    a random time up to a doubling bound: writers that conflicted in one block then spread over
+    the next ones instead of conflicting again together (one key, e.g. a catalog's grant
+    register, takes one write per block).
     """
     validate_argument(function, arg)
     wait = query_args().get("wait", True)
     svc = services()
-    retries = svc.config.limits.mvcc_retries
+    limits = svc.config.limits
+    retries = limits.mvcc_retries
     attempt = 0
     while True:
         try:
@@ -152,6 +158,7 @@ def submit(function: str, arg: Mapping[str, Any], status: int = 201) -> Response
                 raise
             attempt += 1
             svc.metrics.count_retry(function)
+            time.sleep(random.uniform(0, min(limits.mvcc_backoff_cap, limits.mvcc_backoff_base * 2**attempt)))
     if not wait:
         return jsonify({"tx_id": result.tx_id}), 202, {"Location": f"/api/v1/transactions/{result.tx_id}"}
     if result.block is not None:

@@ -159,7 +159,7 @@ def gateway_config() -> dict[str, Any]:
             ident(TRANSPORT_TOKEN, "TransportMSP", "admin", "2999-01-01T00:00:00Z"),
             ident(EXPIRED_TOKEN, "HealthMSP", "admin", "2020-01-01T00:00:00Z"),
         ],
-        "limits": {"sse_max_seconds": 2, "sse_heartbeat_seconds": 0.05},
+        "limits": {"sse_max_seconds": 2, "sse_heartbeat_seconds": 0.05, "mvcc_backoff_cap": 0},
     }
 
 

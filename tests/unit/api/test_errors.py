@@ -13,6 +13,7 @@ from gateway.api.ledger import (
     PeersUnavailable,
     TransactionInvalid,
 )
+from gateway.config import Limits
 from tests.unit.api.conftest import Env, tx
 
 
@@ -59,13 +60,14 @@ def test_mvcc_conflict_is_retried_with_a_fresh_proposal(env: Env) -> None:
 
 
 def test_mvcc_conflict_after_retries_is_409_retryable(env: Env) -> None:
-    env.health.submit_errors += [_mvcc() for _ in range(10)]
+    retries = Limits().mvcc_retries
+    env.health.submit_errors += [_mvcc() for _ in range(retries + 5)]
     response = env.client().post("/api/v1/catalogs/health-beds/publish")
     assert response.status_code == 409
     error = response.get_json()["error"]
     assert error["retryable"] is True and error["code"] == "CONFLICT"
     assert error["details"]["validation_code"] == "MVCC_READ_CONFLICT"
-    assert len(env.health.submits) == 1 + 3  # the first try and three retries
+    assert len(env.health.submits) == 1 + retries  # the first try and every retry
 
 
 def test_other_invalid_commit_is_not_retried(env: Env) -> None:
