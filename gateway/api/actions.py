@@ -148,14 +148,20 @@ def submit(function: str, arg: Mapping[str, Any], status: int = 201) -> Response
     svc = services()
     limits = svc.config.limits
     retries = limits.mvcc_retries
-    attempt = 0
+    attempt, race_retried = 0, False
     while True:
         try:
             result: Submitted = ledger().submit(function, arg, wait=wait)
             break
         except TransactionInvalid as exc:
-            if not exc.retryable or attempt >= retries:
+            # A policy failure of our own, honestly endorsed transaction is what Fabric reports
+            # when an earlier transaction of the block created the same new key (two approvals of
+            # one request both create its grant): re-endorse once, and the chaincode says what
+            # happened. A real policy failure fails again and is answered as such.
+            race = exc.may_be_race and not race_retried
+            if not (race or (exc.retryable and attempt < retries)):
                 raise
+            race_retried = race_retried or race
             attempt += 1
             svc.metrics.count_retry(function)
             time.sleep(random.uniform(0, min(limits.mvcc_backoff_cap, limits.mvcc_backoff_base * 2**attempt)))

@@ -20,6 +20,10 @@ from gateway.config import IdentityConfig
 # Commit codes after which a fresh proposal may well succeed: another transaction read or wrote
 # the same keys between our endorsement and our commit.
 RETRYABLE_CODES = frozenset({"MVCC_READ_CONFLICT", "PHANTOM_READ_CONFLICT"})
+# Fabric checks key-level policies before read sets: a transaction that writes a key whose
+# validation parameter an earlier transaction of its block set (i.e. created the same new key)
+# fails as a policy failure, though it only lost a race.
+RACE_CODES = frozenset({"ENDORSEMENT_POLICY_FAILURE"})
 
 
 # --- what can go wrong, in the API's terms -------------------------------------------------------
@@ -71,6 +75,10 @@ class TransactionInvalid(LedgerError):
     @property
     def retryable(self) -> bool:
         return self.code_name in RETRYABLE_CODES
+
+    @property
+    def may_be_race(self) -> bool:
+        return self.code_name in RACE_CODES
 
 
 # --- the seam ------------------------------------------------------------------------------------

@@ -70,11 +70,27 @@ def test_mvcc_conflict_after_retries_is_409_retryable(env: Env) -> None:
     assert len(env.health.submits) == 1 + retries  # the first try and every retry
 
 
-def test_other_invalid_commit_is_not_retried(env: Env) -> None:
-    env.health.submit_errors.append(TransactionInvalid(tx(9), "ENDORSEMENT_POLICY_FAILURE", 8))
+def test_a_policy_failure_is_re_endorsed_once_then_answered(env: Env) -> None:
+    # Fabric's answer when another transaction of the block created the same new key.
+    env.health.submit_errors += [TransactionInvalid(tx(9), "ENDORSEMENT_POLICY_FAILURE", 8)] * 2
     response = env.client().post("/api/v1/catalogs/health-beds/publish")
     assert response.status_code == 502
     assert response.get_json()["error"]["details"]["validation_code"] == "ENDORSEMENT_POLICY_FAILURE"
+    assert len(env.health.submits) == 2  # once more, not again and again
+
+
+def test_a_policy_failure_that_was_a_race_succeeds_on_its_retry(env: Env) -> None:
+    env.health.submit_errors.append(TransactionInvalid(tx(9), "ENDORSEMENT_POLICY_FAILURE", 8))
+    response = env.client().post("/api/v1/catalogs/health-beds/publish")
+    assert response.status_code == 200, response.get_json()
+    assert len(env.health.submits) == 2
+
+
+def test_other_invalid_commit_is_not_retried(env: Env) -> None:
+    env.health.submit_errors.append(TransactionInvalid(tx(9), "INVALID_WRITESET", 8))
+    response = env.client().post("/api/v1/catalogs/health-beds/publish")
+    assert response.status_code == 502
+    assert response.get_json()["error"]["details"]["validation_code"] == "INVALID_WRITESET"
     assert len(env.health.submits) == 1
 
 
