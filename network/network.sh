@@ -252,11 +252,14 @@ print_summary() {
 
 cmd_down() {
   (($# == 0)) || usage_error "down takes no arguments"
-  local f
-  for f in gateway ccaas-databureau ccaas-civilaffairs ccaas-health; do stop_process "$f"; done
+  local f names=()
+  # The gateway and chaincode servers first, so no client sees a half-stopped network; then the
+  # rest together.
+  stop_processes gateway ccaas-databureau ccaas-civilaffairs ccaas-health
   if [[ -d "$PIDS" ]]; then
-    for f in "$PIDS"/*.pid; do [[ -e "$f" ]] && stop_process "$(basename "$f" .pid)"; done
+    for f in "$PIDS"/*.pid; do [[ -e "$f" ]] && names+=("$(basename "$f" .pid)"); done
   fi
+  ((${#names[@]})) && stop_processes "${names[@]}"
   log "network stopped (state kept in $CITYDIR_HOME)"
 }
 
@@ -284,8 +287,10 @@ cmd_status() {
     "$PYTHON" "$NETWORK_DIR/lib/status.py" "$json" "$(gateway_row)" embedded "$CITYDIR_HOME/data/embedded/citydir.sqlite"
     return 0
   fi
-  find_fabric && export PATH="$FABRIC_BIN:$PATH"
-  "$PYTHON" "$NETWORK_DIR/lib/status.py" "$json" "$(status_rows)" fabric
+  # Without Fabric's CLI the heights cannot be asked for: say so, and still report what runs.
+  local unqueried=""
+  if find_fabric; then export PATH="$FABRIC_BIN:$PATH"; else unqueried=$FABRIC_MISSING_REASON; fi
+  STATUS_UNQUERIED=$unqueried "$PYTHON" "$NETWORK_DIR/lib/status.py" "$json" "$(status_rows "$unqueried")" fabric
 }
 
 gateway_row() {
@@ -295,22 +300,23 @@ gateway_row() {
 }
 
 # One line per component: kind name org up height; the Python side formats table or JSON.
-status_rows() {
-  local i o p up h
+status_rows() {  # reason the nodes cannot be queried, or ""
+  local i o p up h query=1
+  [[ -n "${1:-}" ]] && query=0
   for ((i = 0; i < $(orderer_count); i++)); do
     up=false; h=""
-    if pid_alive "orderer$i"; then up=true; h=$(orderer_height "$i"); fi
-    echo "orderer orderer$i OrdererMSP $up ${h:-0}"
+    if pid_alive "orderer$i"; then up=true; ((query)) && { h=$(orderer_height "$i") || h=""; }; fi
+    echo "orderer orderer$i OrdererMSP $up ${h:--}"
   done
   for ((o = 0; o < ${#PEER_ORGS[@]}; o++)); do
     for ((p = 0; p < CITYDIR_PEERS_PER_ORG; p++)); do
       up=false; h=""
-      if pid_alive "$(peer_process "$o" "$p")"; then up=true; h=$(peer_height "$o" "$p"); fi
-      echo "peer $(peer_name "$o" "$p") $(org_msp "$o") $up ${h:-0}"
+      if pid_alive "$(peer_process "$o" "$p")"; then up=true; ((query)) && { h=$(peer_height "$o" "$p") || h=""; }; fi
+      echo "peer $(peer_name "$o" "$p") $(org_msp "$o") $up ${h:--}"
     done
   done
   local seq=0
-  pid_alive "peer0.databureau" && seq=$(committed_sequence)
+  if ((query)) && pid_alive "peer0.databureau"; then seq=$(committed_sequence) || seq=0; fi
   echo "chaincode $CHAINCODE - $([[ $seq != 0 ]] && echo true || echo false) $seq"
   gateway_row
 }

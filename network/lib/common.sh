@@ -11,6 +11,12 @@ export CITYDIR_BASE_PORT="${CITYDIR_BASE_PORT:-27000}"
 # Raft (3 orderers) by default; CITYDIR_CONSENSUS=bft gives SmartBFT with 4.
 export CITYDIR_CONSENSUS="${CITYDIR_CONSENSUS:-raft}"
 export CITYDIR_PEERS_PER_ORG="${CITYDIR_PEERS_PER_ORG:-1}"
+# How far a client's proposal timestamp may be from a node's clock (Fabric's default: 15m). The
+# chaincode judges expiry by that timestamp, so this bounds how far a client can backdate a use;
+# 5 minutes still tolerates the clock skew of departments' NTP-synchronised hosts.
+export CITYDIR_AUTH_TIMEWINDOW="${CITYDIR_AUTH_TIMEWINDOW:-5m}"
+# Everything under CITYDIR_HOME (keys, tokens, logs) is for this user only.
+umask 077
 
 CHANNEL=citydir
 CHAINCODE=citydir
@@ -87,7 +93,15 @@ wait_for_port() {  # port, what, seconds
   die "$2 did not open port $1 within ${3:-30}s; see its log in $LOGS"
 }
 
-pid_alive() { [[ -f "$PIDS/$1.pid" ]] && kill -0 "$(cat "$PIDS/$1.pid")" 2>/dev/null; }
+# Alive and not a zombie: a killed process stays a zombie until it is reaped, and kill -0
+# still succeeds on it.
+process_alive() {  # pid
+  kill -0 "$1" 2>/dev/null || return 1
+  local state; state=$(sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1)
+  [[ -n "$state" && "$state" != Z ]]
+}
+
+pid_alive() { [[ -f "$PIDS/$1.pid" ]] && process_alive "$(cat "$PIDS/$1.pid")"; }
 
 # Start a background process whose PID we record, so `down` stops exactly what `up` started.
 start_process() {  # name, command...
@@ -97,23 +111,38 @@ start_process() {  # name, command...
     log "$name already running (pid $(cat "$PIDS/$name.pid"))"
     return 0
   fi
+  touch "$LOGS/$name.log" && chmod 600 "$LOGS/$name.log"  # also a log made before the umask
   setsid "$@" >>"$LOGS/$name.log" 2>&1 < /dev/null &
   echo $! > "$PIDS/$name.pid"
 }
 
 stop_process() {  # name
-  local name=$1 pid i
-  [[ -f "$PIDS/$name.pid" ]] || return 0
-  pid=$(cat "$PIDS/$name.pid")
-  if kill -0 "$pid" 2>/dev/null; then
-    kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
-    for ((i = 0; i < 100; i++)); do
-      kill -0 "$pid" 2>/dev/null || break
-      sleep 0.1
-    done
-    kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
-  fi
-  rm -f "$PIDS/$name.pid"
+  stop_processes "$1"
+}
+
+# Stop several recorded processes at once: TERM to each process group, then KILL whatever still
+# runs after a shared grace period (STOP_GRACE seconds, default 5).
+stop_processes() {  # names...
+  local name pid pids=() groups=() i
+  for name in "$@"; do
+    [[ -f "$PIDS/$name.pid" ]] || continue
+    pid=$(cat "$PIDS/$name.pid")
+    if process_alive "$pid"; then
+      kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+      pids+=("$pid")
+      groups+=("$pid")
+    fi
+    rm -f "$PIDS/$name.pid"
+  done
+  for ((i = 0; i < ${STOP_GRACE:-5} * 10 && ${#pids[@]}; i++)); do
+    local alive=()
+    for pid in "${pids[@]}"; do process_alive "$pid" && alive+=("$pid"); done
+    pids=("${alive[@]}")
+    ((${#pids[@]})) && sleep 0.1
+  done
+  # Whatever is left of each group (a leader may be gone while a child still runs).
+  for pid in "${groups[@]}"; do kill -KILL -- "-$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
 }
 
 # --- identities for the peer CLI ------------------------------------------------------------

@@ -8,6 +8,7 @@ embedded ledger its file is read here (height), as nothing else serves it.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import sys
 from pathlib import Path
@@ -35,10 +36,12 @@ def parse(rows: str, ledger: str = "fabric") -> dict[str, Any]:
     }
     for line in rows.splitlines():
         kind, name, org, up, height = line.split()
+        # "-": not asked (down, or no Fabric CLI to ask with)
+        known = int(height) if height != "-" else (None if up == "true" else 0)
         if kind == "orderer":
-            status["orderers"].append({"name": name, "up": up == "true", "height": int(height)})
+            status["orderers"].append({"name": name, "up": up == "true", "height": known})
         elif kind == "peer":
-            status["peers"].append({"name": name, "org": org, "up": up == "true", "height": int(height)})
+            status["peers"].append({"name": name, "org": org, "up": up == "true", "height": known})
         elif kind == "chaincode":
             seq = int(height)
             status["chaincode"] = {
@@ -72,6 +75,8 @@ def table(status: dict[str, Any]) -> str:
     lines.append(f"chaincode {cc.get('name')}: {state}")
     gw = status["gateway"]
     lines.append(f"gateway {gw.get('url')}: {'up' if gw.get('up') else 'down'}")
+    if status.get("unqueried"):
+        lines.append(f"note: {status['unqueried']}")
     return "\n".join(lines)
 
 
@@ -80,6 +85,9 @@ def main(argv: list[str]) -> int:
     status = parse(argv[2], ledger)
     if ledger == "embedded":
         status["embedded"] = {"path": argv[4], "height": embedded_height(argv[4])}
+    unqueried = os.environ.get("STATUS_UNQUERIED")
+    if unqueried:
+        status["unqueried"] = f"heights and the chaincode were not queried: {unqueried}"
     print(json.dumps(status) if argv[1] == "1" else table(status))
     return 0
 

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.integration.localnet import LocalNetwork, free_base_port, port_free
+from tests.integration.localnet import NETWORK_SH, LocalNetwork, free_base_port, port_free
 
 ORGS = [("databureau", "DataBureauMSP"), ("civilaffairs", "CivilAffairsMSP"), ("health", "HealthMSP")]
 
@@ -42,6 +42,27 @@ def test_every_node_is_up_at_the_same_height_with_the_chaincode_committed(networ
     assert len(heights) == 1 and heights.pop() > 0
     assert status["chaincode"]["committed"] is True
     assert status["chaincode"]["sequence"] >= 1
+
+
+def test_status_without_fabrics_binaries_still_reports_what_runs(network: LocalNetwork) -> None:
+    """With no Fabric CLI on PATH (and none configured) status cannot ask for heights: it says
+    so and still lists every node as up, instead of exiting 1 without a word."""
+    if (NETWORK_SH.parent / "bin" / ".version").is_file():
+        pytest.skip("network/bin holds a Fabric build, which status would find without PATH")
+    bare = {k: v for k, v in network.env.items() if k not in ("CITYDIR_FABRIC_BIN", "CITYDIR_FABRIC_CFG")}
+    bare["PATH"] = os.pathsep.join(
+        d for d in bare["PATH"].split(os.pathsep) if not os.path.exists(os.path.join(d, "peer"))
+    )
+    proc = subprocess.run(
+        [str(NETWORK_SH), "status", "--json"], env=bare, capture_output=True, text=True, timeout=60
+    )
+    assert proc.returncode == 0, proc.stderr
+    status = json.loads(proc.stdout)
+    assert all(o["up"] for o in status["orderers"]) and all(p["up"] for p in status["peers"])
+    assert {p["height"] for p in status["peers"]} == {None}  # not asked, not zero
+    assert "not queried" in status["unqueried"] and "peer" in status["unqueried"]
+    table = subprocess.run([str(NETWORK_SH), "status"], env=bare, capture_output=True, text=True, timeout=60)
+    assert table.returncode == 0 and "note: heights and the chaincode were not queried" in table.stdout
 
 
 def test_a_transaction_from_one_org_reads_back_from_another_orgs_peer(network: LocalNetwork) -> None:
