@@ -67,17 +67,23 @@ def table(status: dict[str, Any]) -> str:
         )
     lines = [f"ledger fabric, channel {status['channel']}", f"{'NODE':<34} {'ORG':<16} {'UP':<5} HEIGHT"]
     for o in status["orderers"]:
-        lines.append(f"{o['name']:<34} {'OrdererMSP':<16} {'yes' if o['up'] else 'no':<5} {o['height']}")
+        lines.append(f"{o['name']:<34} {'OrdererMSP':<16} {'yes' if o['up'] else 'no':<5} {_height(o)}")
     for p in status["peers"]:
-        lines.append(f"{p['name']:<34} {p['org']:<16} {'yes' if p['up'] else 'no':<5} {p['height']}")
+        lines.append(f"{p['name']:<34} {p['org']:<16} {'yes' if p['up'] else 'no':<5} {_height(p)}")
     cc = status["chaincode"]
     state = f"committed, sequence {cc['sequence']}" if cc.get("committed") else "not committed"
+    if status.get("unqueried"):
+        state = "not queried"
     lines.append(f"chaincode {cc.get('name')}: {state}")
     gw = status["gateway"]
     lines.append(f"gateway {gw.get('url')}: {'up' if gw.get('up') else 'down'}")
     if status.get("unqueried"):
         lines.append(f"note: {status['unqueried']}")
     return "\n".join(lines)
+
+
+def _height(node: dict[str, Any]) -> str:
+    return "?" if node["height"] is None else str(node["height"])
 
 
 def main(argv: list[str]) -> int:
