@@ -6,10 +6,17 @@ decides, and a grant speaks for the owner. (So a withdrawal, too, needs that pee
 A grant is in force only while its id is in its catalog's grant register (register.py), which
 every issue and revocation updates under the owner's key-level policy: a grant key that a
 colluding majority wrote as a NEW key, past the owner, is therefore never honoured.
+
+Time is the transaction's timestamp, which the client chooses (a peer accepts any within its
+authentication time window). So nothing takes effect before it was issued: a decision cannot
+precede its request, a grant is in force only from its ``valid_from`` (its issuing
+transaction's time), and usage is recorded no earlier than its grant's last usage (usage.py).
+Expiry is therefore exact only to within that window.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import datetime
 
@@ -20,6 +27,7 @@ from .context import Context
 from .errors import conflict, failed_precondition, invalid_argument
 from .ledger import JSON, IndexEntry, Ledger, add_years, derived_id, format_time, parse_time
 from .policy import peer_of
+from .schemas import is_entity
 
 REQUEST = "request"
 GRANT = "grant"
@@ -27,6 +35,12 @@ MAX_VALIDITY_YEARS = 3
 # The "approver" of an unconditional share: the catalog's own sharing policy.
 POLICY_ROLE = "policy"
 POLICY_SUBJECT = "unconditional-share"
+# What grant_state says of a grant at a moment: in force, or why not.
+ACTIVE = "active"
+REVOKED = "revoked"
+VOID = "void"  # not in its catalog's grant register: never issued by the owner
+EXPIRED = "expired"
+NOT_YET_VALID = "not-yet-valid"  # the moment precedes valid_from
 
 
 def request_indexes(request: JSON) -> set[IndexEntry]:
@@ -120,6 +134,7 @@ def withdraw(ctx: Context, args: JSON) -> JSON:
     require_member_of(ctx.caller, requester, "withdraw access requests")
     require_active(requester, "withdraw access requests")
     _require_pending(current)
+    _require_not_before(ledger, current)
     owner = ledger.require("department", current["owner_id"])
     return _close(ctx, current, owner, "withdrawn", "withdrawn by the requester", "AccessWithdrawn")
 
@@ -186,6 +201,7 @@ def _pending_for_owner(ctx: Context, request_id: str, action: str) -> tuple[JSON
     require_admin_of(ctx.caller, owner, action)
     require_active(owner, action)
     _require_pending(current)
+    _require_not_before(ctx.ledger, current)
     return current, owner
 
 
@@ -195,6 +211,22 @@ def _require_pending(request: JSON) -> None:
             f"access request {request['id']} is {request['status']}; only pending requests can change",
             id=request["id"],
             status=request["status"],
+        )
+
+
+def _require_not_before(ledger: Ledger, request: JSON) -> None:
+    """A decision cannot precede its request, so no grant takes effect before it was asked for.
+
+    The transaction's timestamp is the client's; one earlier than the request's creation is a
+    wrong clock or a backdating, and is refused rather than recorded.
+    """
+    if ledger.now < parse_time(request["created_at"]):
+        raise failed_precondition(
+            f"this transaction is timestamped {ledger.now_text}, before access request {request['id']} "
+            f"was filed ({request['created_at']}); a decision cannot precede its request "
+            "(check the client's clock)",
+            id=request["id"],
+            created_at=request["created_at"],
         )
 
 
@@ -243,17 +275,33 @@ def _save_request(ledger: Ledger, request: JSON, previous: JSON | None, owner: J
 # -- grants ---------------------------------------------------------------------------
 
 
-def present_grant(grant: JSON, now: datetime, in_force: frozenset[str] | None) -> JSON:
-    """A grant as read (nothing is written): a stored-active grant reads as ``void`` when its id
-    is not in its catalog's register ``in_force`` (None: the catalog has none), and as
-    ``expired`` when past its end."""
-    if grant["status"] != "active":
-        return grant
+def grant_state(grant: JSON, now: datetime, in_force: frozenset[str] | None) -> str:
+    """Whether a grant is in force at ``now`` (ACTIVE), or why not.
+
+    ``in_force`` is its catalog's register (None: the catalog has none). REVOKED is stored;
+    VOID (not in the register), EXPIRED (past valid_until) and NOT_YET_VALID (before
+    valid_from, i.e. a transaction timestamped before the grant's issue) are matters of the
+    register and of time, never written.
+    """
+    if grant["status"] != ACTIVE:
+        return str(grant["status"])
     if in_force is None or grant["id"] not in in_force:
-        return {**grant, "status": "void"}
+        return VOID
     if now > parse_time(grant["valid_until"]):
-        return {**grant, "status": "expired"}
-    return grant
+        return EXPIRED
+    if now < parse_time(grant["valid_from"]):
+        return NOT_YET_VALID
+    return ACTIVE
+
+
+def present_grant(grant: JSON, now: datetime, in_force: frozenset[str] | None) -> JSON:
+    """A grant as read (nothing is written): a stored-active grant reads as ``void`` or
+    ``expired`` when grant_state says so. Read at a moment before its valid_from it reads as
+    issued (``active``), though it is not in force then."""
+    state = grant_state(grant, now, in_force)
+    if state in (grant["status"], NOT_YET_VALID):
+        return grant
+    return {**grant, "status": state}
 
 
 def registers(ledger: Ledger) -> Callable[[str], frozenset[str] | None]:
@@ -272,18 +320,19 @@ def revoke(ctx: Context, args: JSON) -> JSON:
     ledger = ctx.ledger
     current = ledger.require(GRANT, args["id"])
     owner = ledger.require("department", current["owner_id"])
+    # No require_active: narrowing access must always be possible, so a suspended owner's
+    # admins may still revoke (rule 3 keeps a suspended department from widening access).
     require_admin_of(ctx.caller, owner, "revoke grants")
-    require_active(owner, "revoke grants")
     in_force = register.read(ledger, current["catalog_id"])
     status = present_grant(current, ledger.now, in_force)["status"]
-    if status != "active" or in_force is None:
+    if status != ACTIVE or in_force is None:
         raise failed_precondition(
             f"grant {current['id']} is {status}; only active grants can be revoked",
             id=current["id"],
             status=status,
         )
     revoked = {"by": ctx.caller.actor(), "at": ledger.now_text, "reason": args["reason"]}
-    stored = _save_grant(ledger, {**current, "status": "revoked", "revoked": revoked}, current, owner)
+    stored = _save_grant(ledger, {**current, "status": REVOKED, "revoked": revoked}, current, owner)
     register.remove(ledger, current["catalog_id"], in_force, current["id"], peer_of(owner["msp_id"]))
     ledger.announce("GrantRevoked", GRANT, stored)
     return stored
@@ -323,12 +372,10 @@ def list_grants(ctx: Context, args: JSON) -> JSON:
     )
 
 
-def grant_covers(
-    grant: JSON, catalog: JSON, items: list[str], now: datetime, in_force: frozenset[str] | None
-) -> bool:
-    """On this catalog, in its register, unexpired, and every item both in the catalog as it is
-    now and in the grant. ``in_force`` is the catalog's register."""
-    if grant["catalog_id"] != catalog["id"] or present_grant(grant, now, in_force)["status"] != "active":
+def covers_items(grant: JSON, catalog: JSON, items: list[str]) -> bool:
+    """On this catalog, and every item both in the catalog as it is now and in the grant
+    (whether the grant is in force is grant_state's question)."""
+    if grant["catalog_id"] != catalog["id"]:
         return False
     current = set(item_names(catalog))
     granted = set(grant["items"]) if grant["items"] else current  # [] = the whole catalog
@@ -351,18 +398,39 @@ def check_access(ctx: Context, args: JSON) -> JSON:
         return _verdict(False, "no-grant-register")
     # Only this pair's grants are read: the check costs O(grants of department and catalog).
     # An index entry is only a hint (a new key anyone's majority could write): the grant must
-    # be in the register, and be this department's grant on this catalog.
+    # be this department's grant on this catalog, and only one in the register is in force.
+    newest: tuple[str, str, str] | None = None  # (valid_from, id, state) of a covering grant not in force
     for grant_id in ledger.scan("grant~pair", (department["id"], catalog["id"])):
-        if grant_id not in in_force:
-            continue
-        grant = ledger.get(GRANT, grant_id)
+        grant = _stored_grant(ledger, grant_id)
         if (
-            grant is not None
-            and grant["grantee_id"] == department["id"]
-            and grant_covers(grant, catalog, [item], ledger.now, in_force)
+            grant is None
+            or grant["grantee_id"] != department["id"]
+            or not covers_items(grant, catalog, [item])
         ):
+            continue
+        state = grant_state(grant, ledger.now, in_force)
+        if state == ACTIVE:
             return _verdict(True, "grant", grant_id)
-    return _verdict(False, "no-grant")
+        if state != VOID:  # a void grant is no grant of the owner's at all
+            newest = max(newest or ("", "", ""), (grant["valid_from"], grant_id, state))
+    if newest is None:
+        return _verdict(False, "no-grant")
+    # Why the newest grant that would cover the item does not (expired, revoked, not-yet-valid).
+    # It explains a denial; only a grant in the register ever allows.
+    return _verdict(False, newest[2], newest[1])
+
+
+def _stored_grant(ledger: Ledger, grant_id: str) -> JSON | None:
+    """The grant under ``grant_id`` if it is a well-formed grant: an index entry may lead to a
+    key a forger wrote, which may hold anything (that must not fail the check)."""
+    raw = ledger.get_raw(Ledger.key(GRANT, grant_id))
+    if raw is None:
+        return None
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        return None
+    return value if is_entity(GRANT, value) else None
 
 
 def _verdict(allowed: bool, reason: str, grant_id: str | None = None) -> JSON:
@@ -370,7 +438,8 @@ def _verdict(allowed: bool, reason: str, grant_id: str | None = None) -> JSON:
 
 
 def _new_grant(ledger: Ledger, request: JSON, approver_until: datetime | None) -> JSON:
-    """Rule 6: valid from now until the earliest of the request's end, the approver's, and 3 years."""
+    """Rule 6: valid from now (this issuing transaction; never before the request, see
+    _require_not_before) until the earliest of the request's end, the approver's, and 3 years."""
     ends = [parse_time(request["requested_until"]), add_years(ledger.now, MAX_VALIDITY_YEARS)]
     if approver_until is not None:
         ends.append(approver_until)

@@ -50,7 +50,8 @@ def require_member_of(caller: Caller, department: dict[str, Any], action: str) -
 
 
 def require_active(department: dict[str, Any], action: str) -> None:
-    """Rule 3: a suspended department neither writes nor requests."""
+    """Rule 3: a suspended department neither writes nor requests (yet its admins may still
+    revoke its grants, see access.revoke: narrowing access is always possible)."""
     if department["status"] != "active":
         raise failed_precondition(
             f"department {department['id']} is suspended and cannot {action}",

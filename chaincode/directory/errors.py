@@ -30,8 +30,11 @@ class DirectoryError(Exception):
         return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def invalid_argument(message: str, field: str | None = None) -> DirectoryError:
-    return DirectoryError(ErrorCode.INVALID_ARGUMENT, message, {"field": field} if field else {})
+def invalid_argument(message: str, field: str | None = None, **details: Any) -> DirectoryError:
+    """``details.field`` names the field at fault (the first one, when there are several)."""
+    return DirectoryError(
+        ErrorCode.INVALID_ARGUMENT, message, {"field": field, **details} if field else details
+    )
 
 
 def not_found(entity: str, entity_id: str) -> DirectoryError:

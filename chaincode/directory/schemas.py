@@ -1,21 +1,23 @@
 """JSON Schemas (draft 2020-12) of every function argument and every stored entity.
 
 Plain dicts, so the gateway can validate requests with the very same rules before it
-submits anything. Every object forbids unknown fields. ``title`` names an argument's root
-in error messages ("catalog.items[3].type: ...").
+submits anything, and report their violations with the very same words (``schema_error``).
+Every object forbids unknown fields. ``title`` names an argument's root in error messages
+("catalog.items[3].type: ...").
 """
 
 from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
+from jsonschema.protocols import Validator
 
-from .errors import internal, invalid_argument
+from .errors import DirectoryError, internal, invalid_argument
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 MAX_ARGUMENT_BYTES = 64 * 1024
@@ -107,18 +109,22 @@ ITEM_NAMES: Schema = {
     "items": ITEM["properties"]["name"],
 }
 
+RESPONSIBILITY_IDS: Schema = {
+    "type": "array",
+    "items": SLUG,
+    "minItems": 1,
+    "maxItems": 50,
+    "uniqueItems": True,
+}
+CATALOG_ITEMS: Schema = {"type": "array", "items": ITEM, "minItems": 1, "maxItems": MAX_CATALOG_ITEMS}
+USED_ITEMS: Schema = {**ITEM_NAMES, "minItems": 1}
+
 # The fields a catalog's department may edit.
 CATALOG_CONTENT: dict[str, Schema] = {
-    "responsibility_ids": {
-        "type": "array",
-        "items": SLUG,
-        "minItems": 1,
-        "maxItems": 50,
-        "uniqueItems": True,
-    },
+    "responsibility_ids": RESPONSIBILITY_IDS,
     "title": LOCALIZED,
     "description": TEXT,
-    "items": {"type": "array", "items": ITEM, "minItems": 1, "maxItems": MAX_CATALOG_ITEMS},
+    "items": CATALOG_ITEMS,
     "share_type": {"enum": SHARE_TYPES},
     "share_conditions": {"type": ["string", "null"], "maxLength": 4000},
     "open_type": {"enum": OPEN_TYPES},
@@ -133,12 +139,14 @@ CATALOG_CONTENT: dict[str, Schema] = {
 CATALOG_EDITABLE = tuple(CATALOG_CONTENT)
 CATALOG_REQUIRED = ["responsibility_ids", "title", "items", "share_type", "open_type", "update_frequency"]
 # Conditional sharing must say its conditions.
+CONDITIONS_GIVEN: Schema = {"type": "string", "minLength": 1, "pattern": r"\S"}
+CONDITIONS_REQUIRED: Schema = {
+    "required": ["share_conditions"],
+    "properties": {"share_conditions": CONDITIONS_GIVEN},
+}
 CONDITIONAL_NEEDS_CONDITIONS: Schema = {
     "if": {"required": ["share_type"], "properties": {"share_type": {"const": "conditional"}}},
-    "then": {
-        "required": ["share_conditions"],
-        "properties": {"share_conditions": {"type": "string", "minLength": 1, "pattern": r"\S"}},
-    },
+    "then": CONDITIONS_REQUIRED,
 }
 NEW_CATALOG: Schema = {
     "type": "object",
@@ -147,6 +155,23 @@ NEW_CATALOG: Schema = {
     "properties": {"id": SLUG, "department_id": SLUG, **CATALOG_CONTENT},
     **CONDITIONAL_NEEDS_CONDITIONS,
 }
+
+# Violation messages that state the rule a keyword encodes, where the keyword's own wording
+# ("should be non-empty") would not: (subschema, keyword, message). Matched by value, so a
+# copy of a schema keeps its messages.
+RULE_MESSAGES: list[tuple[Schema, str, str]] = [
+    (
+        RESPONSIBILITY_IDS,
+        "minItems",
+        "a catalog must serve at least one statutory responsibility; give its id",
+    ),
+    (CATALOG_ITEMS, "minItems", "a catalog must describe at least one data item"),
+    (USED_ITEMS, "minItems", "a usage record must name at least one item it used"),
+    (CONDITIONS_REQUIRED, "required", "a conditional share must state its conditions"),
+    (CONDITIONS_GIVEN, "minLength", "a conditional share must state its conditions"),
+    (CONDITIONS_GIVEN, "pattern", "a conditional share must state its conditions"),
+    (REASON, "pattern", "must not be blank"),
+]
 
 
 def _arguments(title: str, properties: dict[str, Schema], required: Iterable[str] = ("id",)) -> Schema:
@@ -308,7 +333,7 @@ ARGUMENT_SCHEMAS: dict[str, Schema] = {
             "id": SLUG,
             "grant_id": GRANT_ID,
             "department_id": SLUG,
-            "items": {**ITEM_NAMES, "minItems": 1},
+            "items": USED_ITEMS,
             "purpose_ref": NAME,
             "record_count": {"type": "integer", "minimum": 0, "maximum": 2**53},
         },
@@ -448,11 +473,26 @@ GRANT_REGISTER_SCHEMA: Schema = {
 }
 GRANT_REGISTER_VALIDATOR = Draft202012Validator(GRANT_REGISTER_SCHEMA)
 
+# Not an entity: a grant's last-usage mark (usage.py), written only by the chaincode.
+USAGE_MARK_SCHEMA: Schema = {
+    "$schema": DIALECT,
+    "title": "usage mark",
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["grant_id", "usage_id", "at"],
+    "properties": {"grant_id": GRANT_ID, "usage_id": SLUG, "at": TIMESTAMP},
+}
+USAGE_MARK_VALIDATOR = Draft202012Validator(USAGE_MARK_SCHEMA)
+
 _ARGUMENT_VALIDATORS = {name: Draft202012Validator(schema) for name, schema in ARGUMENT_SCHEMAS.items()}
 _ENTITY_VALIDATORS = {name: Draft202012Validator(schema) for name, schema in ENTITY_SCHEMAS.items()}
 _CATALOG_VALIDATOR = Draft202012Validator({"$schema": DIALECT, "title": "catalog", **NEW_CATALOG})
 
 # -- parsing and checking -------------------------------------------------------------
+
+MAX_VIOLATIONS = 20  # listed in details.errors; the message counts them all
+MAX_ECHO = 200  # characters of a caller's value (or field name) that a message may repeat
+PathPart = str | int  # a field name or an array index
 
 
 def parse_argument(function: str, raw: bytes) -> dict[str, Any]:
@@ -498,89 +538,151 @@ def check_catalog(catalog: dict[str, Any], root: str = "catalog") -> None:
 
 def check_entity(kind: str, entity: dict[str, Any]) -> None:
     """Guard against ever storing a malformed entity: that would be our bug, not the caller's."""
-    error = _first_error(_ENTITY_VALIDATORS[kind], entity)
+    error = schema_error(_ENTITY_VALIDATORS[kind], entity)
     if error is not None:
-        raise internal(f"refusing to store a malformed {kind} ({_field(error, kind)})")
+        raise internal(f"refusing to store a malformed {kind} ({error.details['field']})")
 
 
-def check(validator: Draft202012Validator, document: dict[str, Any], root: str | None = None) -> None:
-    error = _first_error(validator, document)
-    if error is None:
-        return
-    field = _field(error, str(_mapping(validator.schema).get("title", "")) if root is None else root)
-    raise invalid_argument(f"{field or 'argument'}: {_message(error)}", field or None)
+def is_entity(kind: str, value: Any) -> bool:
+    """Whether a value read from state is a well-formed stored ``kind`` (a forged key may hold anything)."""
+    return bool(_ENTITY_VALIDATORS[kind].is_valid(value))
 
 
-def _first_error(validator: Draft202012Validator, document: Any) -> ValidationError | None:
-    # Sorted, so the same document always reports the same error.
-    errors = sorted(validator.iter_errors(document), key=_error_order)
-    return errors[0] if errors else None
+def check(validator: Validator, document: dict[str, Any], root: str | None = None) -> None:
+    error = schema_error(validator, document, root)
+    if error is not None:
+        raise error
 
 
-def _error_order(error: ValidationError) -> tuple[int, list[str], str]:
-    # Shallow errors first: a wrong shape explains more than a detail inside it.
-    path = [str(part) for part in error.absolute_path]
-    return (len(path), path, str(error.validator))
+def schema_error(validator: Validator, document: Any, root: str | None = None) -> DirectoryError | None:
+    """INVALID_ARGUMENT for every violation of the validator's schema by ``document``; None if none.
+
+    The one rendering of schema violations: the chaincode raises it and the gateway answers with
+    it, so a bad body gets the same code, message and details at the edge as from the chaincode.
+    Each violation names its field as a path from ``root`` (default: the schema's ``title``):
+    ``catalog.items[3].type``. The message is the first violation, and how many more there are;
+    ``details`` = ``{"field": <first path>, "errors": [{"path", "message"}, ... at most 20]}``.
+    """
+    if root is None:
+        root = str(_mapping(validator.schema).get("title", ""))
+    found: dict[tuple[str, str], tuple[Any, ...]] = {}
+    for error in validator.iter_errors(document):
+        for order, path, message in _violations(error, root):
+            found[(path, message)] = min(order, found.get((path, message), order))
+    if not found:
+        return None
+    # Sorted, so the same document always reports the same errors in the same order.
+    ranked = sorted(found, key=lambda violation: (found[violation], violation))
+    first_path, first_message = ranked[0]
+    more = f" (and {len(ranked) - 1} more)" if len(ranked) > 1 else ""
+    listed = [{"path": path, "message": message} for path, message in ranked[:MAX_VIOLATIONS]]
+    return invalid_argument(f"{first_path}: {first_message}{more}", first_path, errors=listed)
 
 
-def _field(error: ValidationError, root: str) -> str:
-    field = root
-    for part in error.absolute_path:
-        field += f"[{part}]" if isinstance(part, int) else (f".{part}" if field else str(part))
-    extra = _named_property(error)
-    if extra:
-        field += f".{extra}" if field else extra
-    return field
-
-
-def _named_property(error: ValidationError) -> str | None:
-    """For 'required' and 'additionalProperties' errors: the property the message is about."""
-    if error.validator == "required":
-        return str(error.message.split("'")[1]) if "'" in error.message else None
-    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+def _violations(error: ValidationError, root: str) -> Iterator[tuple[tuple[Any, ...], str, str]]:
+    """(sort order, path, message) of each field an error is about."""
+    parts: list[PathPart] = list(error.absolute_path)
+    keyword = str(error.validator)
+    if keyword == "additionalProperties" and isinstance(error.instance, dict):
+        # One violation per unknown field, not one for them all.
         allowed = _mapping(error.schema).get("properties", {})
-        unknown = sorted(key for key in error.instance if key not in allowed)
-        return unknown[0] if unknown else None
+        for name in sorted(key for key in error.instance if key not in allowed):
+            yield _violation([*parts, name], keyword, "unknown field (not allowed here)", root)
+        return
+    if keyword == "required":
+        missing = _missing_property(error)
+        if missing is not None:
+            parts.append(missing)
+    yield _violation(parts, keyword, _rule_message(error) or _message(error), root)
+
+
+def _violation(
+    parts: list[PathPart], keyword: str, message: str, root: str
+) -> tuple[tuple[Any, ...], str, str]:
+    # Shallow violations first (a wrong shape explains more than a detail inside it), then by
+    # path with indexes in numeric order.
+    order = (
+        len(parts),
+        tuple((0, part, "") if isinstance(part, int) else (1, 0, part) for part in parts),
+        keyword,
+    )
+    return order, _path(root, parts), message
+
+
+def _path(root: str, parts: list[PathPart]) -> str:
+    path = root
+    for part in parts:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            name = _clip(part)
+            path += f".{name}" if path else name
+    return path or "argument"
+
+
+def _missing_property(error: ValidationError) -> str | None:
+    """The field a 'required' error is about (jsonschema reports each missing field apart)."""
+    names = error.validator_value if isinstance(error.validator_value, list) else []
+    return next((name for name in names if error.message == f"{name!r} is a required property"), None)
+
+
+def _rule_message(error: ValidationError) -> str | None:
+    for schema, keyword, message in RULE_MESSAGES:
+        if error.validator == keyword and error.schema == schema:
+            return message
     return None
 
 
 def _message(error: ValidationError) -> str:
-    if error.validator == "required":
-        return "this field is required"
-    if error.validator == "additionalProperties":
-        return "unknown field (not allowed here)"
-    if error.validator == "minProperties":
-        return "nothing to change: give at least one field besides id"
-    if error.validator == "oneOf" and "$comment" in _mapping(error.schema):
-        return str(_mapping(error.schema)["$comment"])
-    return _sized(error) or _short(error.message)
-
-
-def _sized(error: ValidationError) -> str | None:
-    """Size errors without echoing a huge value back."""
+    """The violation in words, repeating at most MAX_ECHO characters of the caller's value."""
+    keyword: Any = error.validator
     limit: Any = error.validator_value
     instance: Any = error.instance
-    if error.validator == "maxItems":
+    if keyword == "required":
+        return "this field is required"
+    if keyword == "minProperties":
+        return "nothing to change: give at least one field besides id"
+    if keyword == "oneOf" and "$comment" in _mapping(error.schema):
+        return str(_mapping(error.schema)["$comment"])
+    if keyword == "maxItems":
         return f"too long: {len(instance)} entries, at most {limit} allowed"
-    if error.validator == "maxLength":
+    if keyword == "maxLength":
         return f"too long: {len(instance)} characters, at most {limit} allowed"
-    if error.validator == "minItems":
+    if keyword == "minItems":
         return "should be non-empty" if limit == 1 else f"too short: at least {limit} entries needed"
-    if error.validator == "minLength":
+    if keyword == "minLength":
         return "should be non-empty" if limit == 1 else f"too short: at least {limit} characters needed"
-    if error.validator == "uniqueItems":
-        return "has non-unique elements"
-    if error.validator == "pattern":
-        return f"{_preview(instance)} does not match {limit}"
-    if error.validator in ("type", "enum", "const") and " is " in error.message:
-        # jsonschema's wording, with the value shortened: "'text' is not one of [...]".
-        return f"{_preview(instance)} is {error.message.split(' is ', 1)[1]}"
+    if keyword == "uniqueItems":
+        repeated = _first_repeated(instance)
+        return "has non-unique elements" + (
+            f": {_preview(repeated[0])} appears more than once" if repeated else ""
+        )
+    if keyword == "pattern":
+        return f"{_preview(instance)} does not match {limit!r}"
+    # jsonschema's own wording starts with the whole value ("'text' is not one of [...]"):
+    # keep its wording, shorten the value.
+    echoed = repr(instance)
+    if error.message.startswith(echoed):
+        return _preview(instance) + _clip(error.message[len(echoed) :])
+    return _clip(error.message)
+
+
+def _first_repeated(values: Any) -> tuple[Any] | None:
+    seen: list[Any] = []
+    for value in values if isinstance(values, list) else ():
+        # type() too: JSON's 1 and true are different values, Python's are equal.
+        if any(type(earlier) is type(value) and earlier == value for earlier in seen):
+            return (value,)
+        seen.append(value)
     return None
 
 
 def _preview(value: object) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
+    return _clip(repr(value))
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= MAX_ECHO else text[: MAX_ECHO - 1] + "…"
 
 
 def _mapping(schema: object) -> Mapping[str, Any]:
@@ -588,8 +690,7 @@ def _mapping(schema: object) -> Mapping[str, Any]:
 
 
 def _short(error: object) -> str:
-    text = str(error)
-    return text if len(text) <= 300 else text[:297] + "..."
+    return _clip(str(error))
 
 
 def _reject_constant(name: str) -> Any:
@@ -607,6 +708,6 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     document: dict[str, Any] = {}
     for key, value in pairs:
         if key in document:
-            raise ValueError(f"duplicate key {key!r}")
+            raise ValueError(f"duplicate key {_preview(key)}")
         document[key] = value
     return document

@@ -18,7 +18,7 @@ from flask import g, jsonify, request
 from flask.typing import ResponseReturnValue
 
 from chaincode.directory.schemas import load_strict_json
-from gateway.api.errors import ApiError, bad_request
+from gateway.api.errors import CHAINCODE_STATUS, ApiError, bad_request
 from gateway.api.ledger import Ledger, LedgerError, Submitted, TransactionInvalid
 from gateway.api.routes import query_args
 from gateway.api.services import services
@@ -36,9 +36,10 @@ def load_argument_schemas() -> Mapping[str, Any] | None:
 
 
 def validate_argument(function: str, arg: Mapping[str, Any]) -> None:
-    errors = services().argument_errors(function, arg)
-    if errors:
-        raise ApiError(400, "INVALID_ARGUMENT", f"{function}: {errors[0]['message']}", {"errors": errors})
+    """Refuse a bad argument before any Fabric call, with the chaincode's own error for it."""
+    error = services().argument_error(function, arg)
+    if error is not None:
+        raise ApiError(CHAINCODE_STATUS[error.code.value], error.code.value, error.message, error.details)
 
 
 def json_body(required: bool = True) -> dict[str, Any]:

@@ -13,7 +13,10 @@ from typing import Any
 
 import jsonschema
 from flask import current_app
+from jsonschema.protocols import Validator
 
+from chaincode.directory.errors import DirectoryError
+from chaincode.directory.schemas import schema_error
 from gateway.api.ledger import BlockCache, Ledger, LedgerFactory
 from gateway.api.metrics import Metrics
 from gateway.api.search import CatalogIndex
@@ -30,7 +33,7 @@ class Services:
     blocks: BlockCache
     index: CatalogIndex
     schemas: Mapping[str, Any] | None
-    _validators: dict[str, Any] = field(default_factory=dict)
+    _validators: dict[str, Validator] = field(default_factory=dict)
     _ledgers: dict[tuple[str, str, str], Ledger] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -51,17 +54,18 @@ class Services:
                 self._ledgers[identity.key_id] = ledger
             return ledger
 
-    def argument_errors(self, function: str, arg: Mapping[str, Any]) -> list[dict[str, str]]:
-        """The chaincode's own schema for ``function``, applied at the edge; [] when unavailable."""
+    def argument_error(self, function: str, arg: Mapping[str, Any]) -> DirectoryError | None:
+        """The chaincode's own schema check of ``function``'s argument, at the edge: the very error
+        the chaincode would answer (one renderer, ``schema_error``); None when it passes or when
+        no schemas are available (the chaincode still checks)."""
         schema = self.schemas.get(function) if self.schemas else None
         if schema is None:
-            return []
+            return None
         validator = self._validators.get(function)
         if validator is None:
             cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
             validator = self._validators[function] = cls(schema)
-        found = sorted(validator.iter_errors(arg), key=lambda e: [str(p) for p in e.absolute_path])
-        return [{"path": "/".join(str(p) for p in e.absolute_path), "message": e.message} for e in found]
+        return schema_error(validator, arg)
 
     def service_ledger(self) -> Ledger | None:
         """The gateway's own reads (readiness, search index) use the configured service identity."""

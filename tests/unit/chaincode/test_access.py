@@ -416,12 +416,12 @@ def test_removed_items_drop_out_of_item_grants(city: Directory) -> None:
 
 def test_revoked_expired_and_suspended_are_denied(city: Directory) -> None:
     grant = _granted(city, [])
-    assert _check(city, "health", "dibao", "amount", at=LATER) == (False, "no-grant", None)
+    assert _check(city, "health", "dibao", "amount", at=LATER) == (False, "expired", grant["id"])
     city.ok(BUREAU_ADMIN, "SuspendDepartment", {"id": "health", "reason": "review"})
     assert _check(city, "health", "dibao", "amount") == (False, "department-suspended", None)
     city.ok(BUREAU_ADMIN, "ReactivateDepartment", {"id": "health"})
     city.ok(CIVIL_ADMIN, "RevokeGrant", {"id": grant["id"], "reason": "done"})
-    assert _check(city, "health", "dibao", "amount") == (False, "no-grant", None)
+    assert _check(city, "health", "dibao", "amount") == (False, "revoked", grant["id"])
     # Grants outlive deprecation until they end or are revoked.
     city.ok(CIVIL_CLIENT, "RequestAccess", access("civil-affairs", "beds", id="req-beds"))
     city.ok(HEALTH_ADMIN, "DeprecateCatalog", {"id": "beds"})

@@ -130,10 +130,10 @@ def test_issue_adds_and_revocation_removes_sorted_under_the_owners_policy(city: 
     city.ok(HEALTH_ADMIN, "RevokeGrant", {"id": "grant-req-b", "reason": "done"})
     assert register(city, "beds")["grants"] == ["grant-req-a"]
     assert_owner_policy_kept(city, key("grantreg", "beds"), peer_of(HEALTH))
-    assert check(city, "civil-affairs", "beds", "free_beds") == (False, "no-grant", None)
+    assert check(city, "civil-affairs", "beds", "free_beds") == (False, "revoked", "grant-req-b")
     assert check(city, "haidian", "beds", "free_beds") == (True, "grant", "grant-req-a")
     # Expiry writes nothing: the register still lists the grant, valid_until ends it.
-    assert check(city, "haidian", "beds", "free_beds", at=LATER) == (False, "no-grant", None)
+    assert check(city, "haidian", "beds", "free_beds", at=LATER) == (False, "expired", "grant-req-a")
     assert city.read("GetGrant", {"id": "grant-req-a"}, at=LATER)["status"] == "expired"
     assert register(city, "beds")["grants"] == ["grant-req-a"]
 

@@ -11,7 +11,7 @@ from jsonschema import Draft202012Validator
 
 from chaincode.directory import ARGUMENT_SCHEMAS, ENTITY_SCHEMAS
 from chaincode.directory.errors import DirectoryError
-from chaincode.directory.schemas import GRANT_REGISTER_SCHEMA, check_entity
+from chaincode.directory.schemas import GRANT_REGISTER_SCHEMA, USAGE_MARK_SCHEMA, check_entity
 from chaincode.directory.seed import seed_transactions
 from tests.unit.memstub import MemoryLedger, identity
 
@@ -51,11 +51,20 @@ def test_every_stored_entity_conforms() -> None:
         if value == b"\x00":
             continue
         kind = stored_key.split("\x00")[1]
-        schema = GRANT_REGISTER_SCHEMA if kind == "grantreg" else ENTITY_SCHEMAS[kind]
+        schema = {"grantreg": GRANT_REGISTER_SCHEMA, "usagemark": USAGE_MARK_SCHEMA}.get(
+            kind
+        ) or ENTITY_SCHEMAS[kind]
         Draft202012Validator(schema).validate(json.loads(value))
         kinds[kind] = kinds.get(kind, 0) + 1
-    assert set(kinds) == {"department", "responsibility", "catalog", "request", "grant", "usage", "grantreg"}
+    assert set(kinds) == {
+        *("department", "responsibility", "catalog", "request", "grant", "usage"),
+        *("grantreg", "usagemark"),
+    }
     assert kinds["grantreg"] == kinds["catalog"]  # one register per catalog
+    used = {
+        json.loads(value)["grant_id"] for k, value in ledger.state.items() if k.startswith("\x00usage\x00")
+    }
+    assert kinds["usagemark"] == len(used)  # one mark per grant with usage
 
 
 def test_a_malformed_entity_is_never_stored() -> None:
