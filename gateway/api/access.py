@@ -6,6 +6,7 @@ from flask import Blueprint, g, jsonify
 from flask.typing import ResponseReturnValue
 
 from gateway.api.actions import json_body, page_arg, query, read, read_page, submit, with_path
+from gateway.api.catalogs import read_history
 from gateway.api.errors import bad_request
 from gateway.api.routes import PAGE, Body, Param, query_args, route
 
@@ -89,6 +90,17 @@ def get_access_request(id: str) -> ResponseReturnValue:
 
 @route(
     bp,
+    "/access-requests/<id>/history",
+    "GET",
+    summary="An access request's versions (the request alone, not its grant), newest first",
+    chaincode="GetHistory",
+)
+def access_request_history(id: str) -> ResponseReturnValue:
+    return read_history("request", id)
+
+
+@route(
+    bp,
     "/access-requests/<id>/approve",
     "POST",
     summary="Approve a request (creates its grant)",
@@ -155,6 +167,17 @@ def get_grant(id: str) -> ResponseReturnValue:
 
 @route(
     bp,
+    "/grants/<id>/history",
+    "GET",
+    summary="A grant's versions as stored (status as written, not as of now), newest first",
+    chaincode="GetHistory",
+)
+def grant_history(id: str) -> ResponseReturnValue:
+    return read_history("grant", id)
+
+
+@route(
+    bp,
     "/grants/<id>/revoke",
     "POST",
     summary="Revoke a grant",
@@ -214,3 +237,14 @@ def record_usage() -> ResponseReturnValue:
 @route(bp, "/usage/<id>", "GET", summary="Get a usage record", chaincode="GetUsage")
 def get_usage(id: str) -> ResponseReturnValue:
     return read("GetUsage", {"id": id})
+
+
+@route(
+    bp,
+    "/usage/<id>/history",
+    "GET",
+    summary="A usage record's versions, newest first",
+    chaincode="GetHistory",
+)
+def usage_history(id: str) -> ResponseReturnValue:
+    return read_history("usage", id)

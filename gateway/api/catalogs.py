@@ -165,11 +165,18 @@ def deprecate_catalog(id: str) -> ResponseReturnValue:
     return submit("DeprecateCatalog", with_path(json_body(required=False), id=id), status=200)
 
 
+def read_history(entity: str, entity_id: str) -> ResponseReturnValue:
+    """Every committed version of an entity, newest first (``GetHistory``), for each kind's
+    ``/<kind>/<id>/history`` route: ``{"data": [{tx_id, timestamp, value, is_delete, block}]}``,
+    ``value.ledger.block`` added too. (Shared by the blueprints; it would sit in actions.py.)"""
+    entries = query("GetHistory", {"entity": entity, "id": entity_id}) or []
+    for entry in entries:
+        entry["block"] = block_of(entry["tx_id"]) if isinstance(entry.get("tx_id"), str) else None
+    return jsonify({"data": add_blocks(entries)})
+
+
 @route(
     bp, "/catalogs/<id>/history", "GET", summary="A catalog's versions, newest first", chaincode="GetHistory"
 )
 def catalog_history(id: str) -> ResponseReturnValue:
-    entries = query("GetHistory", {"entity": "catalog", "id": id}) or []
-    for entry in entries:
-        entry["block"] = block_of(entry["tx_id"]) if isinstance(entry.get("tx_id"), str) else None
-    return jsonify({"data": add_blocks(entries)})
+    return read_history("catalog", id)

@@ -6,6 +6,7 @@ from flask import Blueprint
 from flask.typing import ResponseReturnValue
 
 from gateway.api.actions import json_body, page_arg, read, read_page, submit, with_path
+from gateway.api.catalogs import read_history
 from gateway.api.routes import PAGE, Body, Param, query_args, route
 
 bp = Blueprint("departments", __name__)
@@ -42,6 +43,17 @@ def register_department() -> ResponseReturnValue:
 @route(bp, "/departments/<id>", "GET", summary="Get a department", chaincode="GetDepartment")
 def get_department(id: str) -> ResponseReturnValue:
     return read("GetDepartment", {"id": id})
+
+
+@route(
+    bp,
+    "/departments/<id>/history",
+    "GET",
+    summary="A department's versions, newest first",
+    chaincode="GetHistory",
+)
+def department_history(id: str) -> ResponseReturnValue:
+    return read_history("department", id)
 
 
 @route(
@@ -108,6 +120,17 @@ def create_responsibility(id: str) -> ResponseReturnValue:
 @route(bp, "/responsibilities/<id>", "GET", summary="Get a responsibility", chaincode="GetResponsibility")
 def get_responsibility(id: str) -> ResponseReturnValue:
     return read("GetResponsibility", {"id": id})
+
+
+@route(
+    bp,
+    "/responsibilities/<id>/history",
+    "GET",
+    summary="A responsibility's versions, newest first",
+    chaincode="GetHistory",
+)
+def responsibility_history(id: str) -> ResponseReturnValue:
+    return read_history("responsibility", id)
 
 
 @route(

@@ -1,22 +1,30 @@
 """Error responses: always ``{"error": {"code", "message", "details"}}``.
 
-HTTP status for the chaincode's codes (the chaincode decides; the gateway only translates):
+HTTP status for the chaincode's codes (the chaincode decides; the gateway only translates) and
+for the gateway's own:
 
-=====================  ====  ==========================================================
-INVALID_ARGUMENT       400   also the gateway's own checks (schema, query, JSON) — one code
-                             for all bad input, whether caught at the edge or by the chaincode
-UNAUTHENTICATED        401   missing, unknown or expired bearer token
-FORBIDDEN              403
-NOT_FOUND              404
-CONFLICT               409
-FAILED_PRECONDITION    409
-MVCC conflict          409   ``retryable: true``, after the gateway's own bounded retries
-INTERNAL               500
-endorsement failure    502   not the chaincode's answer; ``details.peers`` per peer
-peers unavailable      503
-commit status unknown  504   submitted, commit not confirmed in time: poll /transactions/{tx_id},
-                             do not resubmit blindly
-=====================  ====  ==========================================================
+=======================  ====  ========================================================
+INVALID_ARGUMENT         400   also the gateway's own checks (schema, query, JSON) — one code
+                               for all bad input, whether caught at the edge or by the chaincode
+TOKEN_IN_QUERY           400   a credential in the query string (URLs end up in logs, proxies
+                               and browser history): send it in the Authorization header
+UNAUTHENTICATED          401   missing, unknown or expired bearer token
+FORBIDDEN                403
+NOT_FOUND                404   also a URL no route serves
+METHOD_NOT_ALLOWED       405   ``Allow`` lists the methods the URL has
+CONFLICT                 409
+FAILED_PRECONDITION      409
+MVCC conflict            409   ``retryable: true``, after the gateway's own bounded retries
+PAYLOAD_TOO_LARGE        413   body over ``limits.max_content_length``
+UNSUPPORTED_MEDIA_TYPE   415   a body, or a declared Content-Type, that is not
+                               ``application/json`` (UTF-8); nothing was written
+INTERNAL                 500
+HTTP_ERROR               any   another HTTP error (status as werkzeug raised it)
+endorsement failure      502   not the chaincode's answer; ``details.peers`` per peer
+peers unavailable        503
+commit status unknown    504   submitted, commit not confirmed in time: poll /transactions/{tx_id},
+                               do not resubmit blindly
+=======================  ====  ========================================================
 """
 
 from __future__ import annotations
@@ -47,6 +55,10 @@ CHAINCODE_STATUS = {
     "INTERNAL": 500,
 }
 
+# The gateway's own codes that a caller may act on; defined here only.
+TOKEN_IN_QUERY = "TOKEN_IN_QUERY"
+UNSUPPORTED_MEDIA_TYPE = "UNSUPPORTED_MEDIA_TYPE"
+
 _HTTP_CODES = {
     400: "INVALID_ARGUMENT",
     401: "UNAUTHENTICATED",
@@ -55,7 +67,7 @@ _HTTP_CODES = {
     405: "METHOD_NOT_ALLOWED",
     409: "CONFLICT",
     413: "PAYLOAD_TOO_LARGE",
-    415: "UNSUPPORTED_MEDIA_TYPE",
+    415: UNSUPPORTED_MEDIA_TYPE,
 }
 
 
@@ -82,6 +94,21 @@ def bad_request(message: str, **details: Any) -> ApiError:
 
 def unauthenticated(message: str) -> ApiError:
     return ApiError(401, "UNAUTHENTICATED", message, headers={"WWW-Authenticate": 'Bearer realm="citydir"'})
+
+
+def token_in_query(parameters: list[str]) -> ApiError:
+    """``parameters``: names only; a value (or a name that is itself a token) is never repeated."""
+    return ApiError(
+        400,
+        TOKEN_IN_QUERY,
+        "credentials must not be sent in the query string (URLs are logged): "
+        "send the token in the Authorization header as 'Authorization: Bearer <token>'",
+        {"parameters": parameters},
+    )
+
+
+def unsupported_media_type(message: str, content_type: str | None) -> ApiError:
+    return ApiError(415, UNSUPPORTED_MEDIA_TYPE, message, {"content_type": content_type})
 
 
 def error_response(err: ApiError) -> ResponseReturnValue:

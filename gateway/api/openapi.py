@@ -69,11 +69,14 @@ _COMPONENTS: dict[str, Any] = {
 }
 
 _ERROR_STATUSES = {
-    "400": "bad input (JSON, query, schema, or the chaincode's INVALID_ARGUMENT)",
+    "400": "bad input (JSON, query, schema, or the chaincode's INVALID_ARGUMENT); TOKEN_IN_QUERY: "
+    "a credential in the query string (send it in the Authorization header)",
     "401": "missing, unknown or expired bearer token",
     "403": "the chaincode refused (FORBIDDEN)",
     "404": "not found",
     "409": "CONFLICT / FAILED_PRECONDITION, or an MVCC conflict after retries (retryable: true)",
+    "415": "UNSUPPORTED_MEDIA_TYPE: a body (or a declared Content-Type) that is not application/json "
+    "(UTF-8); nothing was written",
     "502": "endorsement failed for a reason other than the chaincode's answer",
     "503": "peers unavailable",
 }
@@ -151,7 +154,7 @@ def _responses(route: Route) -> dict[str, Any]:
             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Accepted"}}},
         }
     for status, text in _ERROR_STATUSES.items():
-        if status == "401" and not route.auth:
+        if (status == "401" and not route.auth) or (status == "415" and route.body is None):
             continue
         responses[status] = {"description": text, "content": {"application/json": {"schema": _ERROR}}}
     return responses

@@ -2,8 +2,10 @@
 ``/openapi.json`` (so the two cannot drift).
 
 ``@route(...)`` registers the view on its blueprint and records its spec; the wrapper it
-installs authenticates (unless the route is open) and parses the query string against the
-declared parameters (unknown parameters are a 400, not silently ignored).
+installs, in this order: refuses a credential in the query string (400, on every route: it
+must never travel in a URL), authenticates (unless the route is open), refuses a body that is
+not JSON on routes that take one (415), and parses the query string against the declared
+parameters (unknown parameters are a 400, not silently ignored).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from typing import Any, TypeVar
 from flask import Blueprint, g, request
 from flask.typing import ResponseReturnValue
 
-from gateway.api.errors import bad_request
+from gateway.api.errors import bad_request, unsupported_media_type
 
 API_PREFIX = "/api/v1"
 
@@ -140,7 +142,8 @@ def route(
     writes = method in ("POST", "PATCH") and auth and produces == "application/json" and bool(chaincode)
 
     def decorator(view: View) -> View:
-        from gateway.api.auth import authenticate  # auth needs the app's services, routes do not
+        # auth needs the app's services, routes do not
+        from gateway.api.auth import authenticate, refuse_credentials_in_query
 
         full = Route(
             rule=rule,
@@ -160,8 +163,11 @@ def route(
 
         @functools.wraps(view)
         def wrapper(**kwargs: Any) -> ResponseReturnValue:
+            refuse_credentials_in_query()
             if full.auth:
                 authenticate()
+            if full.body is not None:
+                require_json_body()
             g.query = parse_query(full)
             return view(**kwargs)
 
@@ -169,6 +175,40 @@ def route(
         return view
 
     return decorator
+
+
+JSON = "application/json"
+
+
+def _has_body() -> bool:
+    length = request.content_length  # None when absent, and for a chunked body
+    if length is not None:
+        return length > 0
+    return "chunked" in request.headers.get("Transfer-Encoding", "").lower()
+
+
+def require_json_body() -> None:
+    """415 unless the body is declared ``application/json`` (parameters allowed; charset UTF-8).
+
+    No body and no Content-Type passes: a route whose body is optional (publish, withdraw...)
+    takes that as ``{}``, which is what ``curl -X POST`` and ``fetch`` without a body send; a
+    route that needs a body then answers 400. Any declared type other than JSON is refused, body
+    or not: the client said it sent something else. Checked before the body is read or parsed.
+    """
+    declared = request.headers.get("Content-Type", "").strip()
+    if not declared:
+        if _has_body():
+            raise unsupported_media_type(f"the request body must be sent as Content-Type: {JSON}", None)
+        return
+    if request.mimetype != JSON:
+        raise unsupported_media_type(
+            f"Content-Type {request.mimetype or declared!r} is not supported: send {JSON}", declared
+        )
+    charset = request.mimetype_params.get("charset")
+    if charset is not None and charset.lower() not in ("utf-8", "utf8"):
+        raise unsupported_media_type(
+            f"JSON bodies are UTF-8: charset {charset!r} is not supported; send {JSON}", declared
+        )
 
 
 def parse_query(spec: Route) -> dict[str, Any]:

@@ -122,7 +122,8 @@ def test_the_fuzz_run_reached_the_ledger(directory: LocalNetwork) -> None:
     for (_, status), n in outcomes.items():
         statuses[status] += n
     total = sum(statuses.values())
-    assert 30 <= total <= 100, outcomes
+    # The plan above: at most 2 positive + 1 negative example per write, 1 + 1 per read.
+    assert 30 <= total <= 3 * len(OPERATIONS), outcomes
     assert statuses[401] == 0, outcomes  # the token went with every request
     assert sum(n for s, n in statuses.items() if 200 <= s < 300) >= 10, statuses
     assert sum(n for s, n in statuses.items() if 400 <= s < 500) >= 10, statuses
