@@ -210,7 +210,7 @@ def plot(results: dict[str, Any], path: Path) -> str | None:
             axes[0][1],
             "committed writes: throughput",
             ("rest_writes", "direct", "official"),
-            "create-catalog update-catalog request-access",
+            "create-catalog update-catalog request-access update-hot-catalog",
             "throughput_per_s",
             "tx/s",
         ),

@@ -146,6 +146,14 @@ def rest_writes(net: Network, fx: Fixture, plan: Plan, log: Log) -> list[dict[st
             "request-access": lambda w, s: client.call(
                 "POST", "/api/v1/access-requests", _request_body(fx, w, s), expect=(201,)
             ),
+            # Every writer on one catalog: they conflict, the gateway retries, the rest is 409
+            # (counted as errors); what commits is the hot key's write rate.
+            "update-hot-catalog": lambda w, s: admin.call(
+                "PATCH",
+                f"/api/v1/catalogs/{fx.update_pool[0]}",
+                {"description": f"hot revision {w}/{s}"},
+                expect=(200,),
+            ),
         }
         for op, fn in ops.items():
             p = _point(op, "rest", closed_loop(fn, c, plan.write_duration))
