@@ -13,8 +13,8 @@ Usage::
 """
 
 from .channel import new_grpc_channel
+from .commit import Commit, CommitError, Status
 from .errors import (
-    CommitError,
     CommitStatusError,
     EndorseError,
     ErrorDetail,
@@ -26,8 +26,9 @@ from .events import ChaincodeEvent, ChaincodeEvents, ChaincodeEventsRequest
 from .gateway import Contract, Gateway, Network, connect
 from .identity import Identity, load_identity
 from .ledger import TransactionSummary
+from .proposal import ProposalOptions
 from .signing import Signer, load_private_key, new_private_key_signer
-from .transaction import Commit, Proposal, Status, Transaction
+from .transaction import Proposal, Transaction
 
 __all__ = [
     "ChaincodeEvent",
@@ -44,6 +45,7 @@ __all__ = [
     "Identity",
     "Network",
     "Proposal",
+    "ProposalOptions",
     "Signer",
     "Status",
     "SubmitError",

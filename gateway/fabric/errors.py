@@ -5,15 +5,12 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 import grpc
 from google.protobuf import any_pb2, descriptor_pb2, descriptor_pool, message_factory
 
-from ._protos import gateway_pb2, transaction_pb2
-
-if TYPE_CHECKING:
-    from .transaction import Status
+from ._protos import gateway_pb2
 
 _STATUS_DETAILS_KEY = "grpc-status-details-bin"
 _ERROR_DETAIL_TYPE = "gateway.ErrorDetail"
@@ -73,20 +70,6 @@ class CommitStatusError(GatewayError):
     tx_id: str
 
 
-class CommitError(Exception):
-    """The transaction was ordered and committed, but validated as invalid (e.g. MVCC_READ_CONFLICT)."""
-
-    def __init__(self, status: Status) -> None:
-        super().__init__(
-            f"transaction {status.tx_id} failed to commit with status code {status.code} ({status.code_name})"
-        )
-        self.status = status
-        self.tx_id = status.tx_id
-        self.code = status.code
-        self.code_name = status.code_name
-        self.block_number = status.block_number
-
-
 # google.rpc.Status is not in the Fabric protos and googleapis-common-protos is not a
 # dependency; it is three fields, so describe it ourselves in a private pool (a private pool
 # cannot clash with the real definition if another library registers it).
@@ -143,7 +126,8 @@ def _details_from_rpc_error(err: grpc.RpcError) -> list[ErrorDetail]:
 _E = TypeVar("_E", bound=GatewayError)
 
 
-def _from_rpc_error(err: grpc.RpcError, cls: type[_E], tx_id: str | None = None) -> _E:
+def from_rpc_error(err: grpc.RpcError, cls: type[_E], tx_id: str | None = None) -> _E:
+    """The typed error (``cls``) for a failed Gateway call, with the peer's error details."""
     code = err.code() if hasattr(err, "code") else grpc.StatusCode.UNKNOWN
     message = (err.details() if hasattr(err, "details") else None) or ""
     return cls(code, message, _details_from_rpc_error(err), tx_id)
@@ -165,11 +149,3 @@ def chaincode_message(err: BaseException) -> str | None:
         if match:
             return match.group(1)
     return None
-
-
-def validation_code_name(code: int) -> str:
-    """``peer.TxValidationCode`` name, e.g. ``MVCC_READ_CONFLICT``."""
-    try:
-        return str(transaction_pb2.TxValidationCode.Name(code))
-    except ValueError:
-        return f"UNKNOWN_VALIDATION_CODE_{code}"

@@ -14,7 +14,7 @@ import grpc
 
 from ._protos import gateway_pb2
 from .client import GatewayClient
-from .errors import GatewayError, _from_rpc_error
+from .errors import GatewayError, from_rpc_error
 from .signing import digest
 
 
@@ -99,7 +99,7 @@ class ChaincodeEvents(Iterator[ChaincodeEvent]):
                 if self._reopen(err):
                     continue
                 self.close()
-                raise _from_rpc_error(err, GatewayError) from None
+                raise from_rpc_error(err, GatewayError) from None
             self._received_any = True
             for event in response.events:
                 self._pending.append(

@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Mapping, Sequence
+import functools
+import inspect
+from collections.abc import Callable, Sequence
 from types import TracebackType
+from typing import Concatenate, ParamSpec, TypeVar
 
 import grpc
 
 from . import ledger
 from ._protos import Message, gateway_pb2
 from .client import GatewayClient, Timeouts
-from .errors import CommitError
+from .commit import Commit, CommitError, Status
 from .events import ChaincodeEvents, ChaincodeEventsRequest
 from .identity import Identity
 from .proposal import (
-    Arg,
+    ProposalOptions,
     build_chaincode_events_request,
     build_commit_status_request,
     build_proposal,
@@ -24,7 +27,40 @@ from .proposal import (
     proposal_channel_and_tx_id,
 )
 from .signing import Signer
-from .transaction import Commit, Proposal, Status, Transaction
+from .transaction import Proposal, Transaction
+
+_P = ParamSpec("_P")
+_O = TypeVar("_O")
+_S = TypeVar("_S")
+_R = TypeVar("_R")
+
+
+def _takes_options(
+    options_type: Callable[_P, _O],
+) -> Callable[[Callable[[_S, str, _O], _R]], Callable[Concatenate[_S, str, _P], _R]]:
+    """Turn ``method(self, function, options)`` into ``method(self, function, *<fields of options>)``.
+
+    Callers keep writing ``contract.submit("Fn", args=[...])`` (or positionally), checked by
+    mypy against ``options_type``'s fields, while the parameters are declared once.
+    """
+
+    def decorate(method: Callable[[_S, str, _O], _R]) -> Callable[Concatenate[_S, str, _P], _R]:
+        @functools.wraps(method)
+        def call(self: _S, function: str, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
+            return method(self, function, options_type(*args, **kwargs))
+
+        # For help() and IDEs: what call() accepts, rather than functools.wraps' ``options``.
+        signature = inspect.signature(method)
+        leading = list(signature.parameters.values())[:2]  # self, function
+        call.__signature__ = signature.replace(  # type: ignore[attr-defined]
+            parameters=[
+                *(p.replace(kind=inspect.Parameter.POSITIONAL_ONLY) for p in leading),
+                *inspect.signature(options_type).parameters.values(),
+            ]
+        )
+        return call
+
+    return decorate
 
 
 def connect(
@@ -205,58 +241,50 @@ class Contract:
         # Contract-API chaincodes address "contract:function" when a chaincode holds several.
         return f"{self.contract_name}:{name}" if self.contract_name else name
 
-    def new_proposal(
-        self,
-        function: str,
-        args: Sequence[Arg] = (),
-        transient: Mapping[str, Arg] | None = None,
-        endorsing_organizations: Sequence[str] | None = None,
-    ) -> Proposal:
-        if isinstance(args, str | builtins.bytes):  # A lone string would become one arg per character.
-            raise TypeError("args must be a sequence of str/bytes, not a single value")
+    def _proposal(self, function: str, options: ProposalOptions) -> Proposal:
         context = new_transaction_context(self._client.creator)
         proposal_bytes = build_proposal(
-            context, self.channel_id, self.chaincode_name, self._function(function), args, transient
+            context,
+            self.channel_id,
+            self.chaincode_name,
+            self._function(function),
+            options.args,
+            options.transient,
         )
         return Proposal(
             self._client,
             channel_id=self.channel_id,
             tx_id=context.tx_id,
             proposal_bytes=proposal_bytes,
-            endorsing_organizations=list(endorsing_organizations or []),
+            endorsing_organizations=list(options.endorsing_organizations or []),
         )
 
-    def evaluate(
-        self,
-        function: str,
-        args: Sequence[Arg] = (),
-        transient: Mapping[str, Arg] | None = None,
-        endorsing_organizations: Sequence[str] | None = None,
-    ) -> builtins.bytes:
-        """Query: run on one peer, nothing is ordered or written."""
-        return self.new_proposal(function, args, transient, endorsing_organizations).evaluate()
+    def _submit_async(self, function: str, options: ProposalOptions) -> tuple[builtins.bytes, Commit]:
+        transaction = self._proposal(function, options).endorse()
+        return transaction.result, transaction.submit()
 
-    def submit(
-        self,
-        function: str,
-        args: Sequence[Arg] = (),
-        transient: Mapping[str, Arg] | None = None,
-        endorsing_organizations: Sequence[str] | None = None,
-    ) -> builtins.bytes:
+    # Each takes the function name, then the fields of ProposalOptions: args, transient,
+    # endorsing_organizations (positionally or by keyword).
+    @_takes_options(ProposalOptions)
+    def new_proposal(self, function: str, options: ProposalOptions) -> Proposal:
+        """A proposal to evaluate or endorse step by step (or to sign offline)."""
+        return self._proposal(function, options)
+
+    @_takes_options(ProposalOptions)
+    def evaluate(self, function: str, options: ProposalOptions) -> builtins.bytes:
+        """Query: run on one peer, nothing is ordered or written."""
+        return self._proposal(function, options).evaluate()
+
+    @_takes_options(ProposalOptions)
+    def submit(self, function: str, options: ProposalOptions) -> builtins.bytes:
         """Endorse, order and wait for commit; raises CommitError if it commits invalid."""
-        result, commit = self.submit_async(function, args, transient, endorsing_organizations)
+        result, commit = self._submit_async(function, options)
         status = commit.status()
         if not status.successful:
             raise CommitError(status)
         return result
 
-    def submit_async(
-        self,
-        function: str,
-        args: Sequence[Arg] = (),
-        transient: Mapping[str, Arg] | None = None,
-        endorsing_organizations: Sequence[str] | None = None,
-    ) -> tuple[builtins.bytes, Commit]:
+    @_takes_options(ProposalOptions)
+    def submit_async(self, function: str, options: ProposalOptions) -> tuple[builtins.bytes, Commit]:
         """Endorse and order; returns (result, commit) once the orderer has accepted it."""
-        transaction = self.new_proposal(function, args, transient, endorsing_organizations).endorse()
-        return transaction.result, transaction.submit()
+        return self._submit_async(function, options)

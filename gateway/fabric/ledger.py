@@ -9,7 +9,7 @@ from typing import Any, TypedDict
 from google.protobuf.message import DecodeError
 
 from ._protos import Message, common_pb2, identities_pb2, ledger_pb2, proposal_pb2, transaction_pb2
-from .errors import validation_code_name
+from .commit import validation_code_name
 
 QSCC = "qscc"
 

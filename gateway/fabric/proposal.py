@@ -32,6 +32,34 @@ Arg = str | bytes
 
 
 @dataclass(frozen=True)
+class ProposalOptions:
+    """What a proposal carries besides its function name.
+
+    The parameters ``Contract.new_proposal``/``evaluate``/``submit``/``submit_async`` take
+    after the function, positionally or by keyword, e.g.
+    ``contract.submit("CreateCatalog", args=[text], endorsing_organizations=["HealthMSP"])``.
+    The Go client's ``WithArguments``, ``WithTransient`` and ``WithEndorsingOrganizations``.
+    """
+
+    args: Sequence[Arg] = ()
+    """The function's arguments, in order; str is sent UTF-8 encoded."""
+    transient: Mapping[str, Arg] | None = None
+    """Private inputs: seen by the endorsing chaincode, never written to the ledger."""
+    endorsing_organizations: Sequence[str] | None = None
+    """MSP IDs whose peers alone may run the proposal (to endorse, or to evaluate)."""
+
+    def __post_init__(self) -> None:
+        if isinstance(self.args, str | bytes):  # A lone string would become one arg per character.
+            raise TypeError("args must be a sequence of str/bytes, not a single value")
+        # Copies, so a caller's list changed later cannot change a proposal built from it.
+        object.__setattr__(self, "args", tuple(self.args))
+        if self.transient is not None:
+            object.__setattr__(self, "transient", dict(self.transient))
+        if self.endorsing_organizations is not None:
+            object.__setattr__(self, "endorsing_organizations", tuple(self.endorsing_organizations))
+
+
+@dataclass(frozen=True)
 class TransactionContext:
     """The per-transaction values the creator commits to: nonce, and the tx ID derived from it."""
 

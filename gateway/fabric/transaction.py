@@ -1,5 +1,7 @@
 """The life of a transaction: Proposal -> (evaluate | endorse) -> Transaction -> submit -> Commit.
 
+Commit, the last step, is in :mod:`.commit` with the Status it yields.
+
 Each step's signed message can be taken out with ``bytes()``/``digest()``, signed elsewhere,
 and brought back through ``Gateway.new_signed_*()``: the offline-signing flow.
 """
@@ -7,41 +9,16 @@ and brought back through ``Gateway.new_signed_*()``: the offline-signing flow.
 from __future__ import annotations
 
 import builtins
-import threading
-from dataclasses import dataclass
 from typing import Any
 
 import grpc
 
 from ._protos import Message, gateway_pb2, proposal_pb2
 from .client import GatewayClient
-from .errors import (
-    CommitStatusError,
-    EndorseError,
-    GatewayError,
-    SubmitError,
-    _from_rpc_error,
-    validation_code_name,
-)
+from .commit import Commit
+from .errors import EndorseError, GatewayError, SubmitError, from_rpc_error
 from .proposal import build_commit_status_request, result_from_envelope
 from .signing import digest
-
-_VALID = 0  # peer.TxValidationCode.VALID
-
-
-@dataclass(frozen=True)
-class Status:
-    """Commit status of a transaction, as validated by the peer."""
-
-    tx_id: str
-    code: int
-    code_name: str
-    successful: bool
-    block_number: int
-
-    @classmethod
-    def of(cls, tx_id: str, code: int, block_number: int) -> Status:
-        return cls(tx_id, code, validation_code_name(code), code == _VALID, block_number)
 
 
 class Proposal:
@@ -99,7 +76,7 @@ class Proposal:
         try:
             response = self._client.evaluate(request)
         except grpc.RpcError as err:
-            raise _from_rpc_error(err, GatewayError, self.tx_id) from None
+            raise from_rpc_error(err, GatewayError, self.tx_id) from None
         return builtins.bytes(response.result.payload)
 
     def endorse(self) -> Transaction:
@@ -114,7 +91,7 @@ class Proposal:
         try:
             response = self._client.endorse(request)
         except grpc.RpcError as err:
-            raise _from_rpc_error(err, EndorseError, self.tx_id) from None
+            raise from_rpc_error(err, EndorseError, self.tx_id) from None
         return Transaction(
             self._client, channel_id=self.channel_id, tx_id=self.tx_id, envelope=response.prepared_transaction
         )
@@ -151,62 +128,10 @@ class Transaction:
         try:
             self._client.submit(request)
         except grpc.RpcError as err:
-            raise _from_rpc_error(err, SubmitError, self.tx_id) from None
+            raise from_rpc_error(err, SubmitError, self.tx_id) from None
         return Commit(
             self._client,
             channel_id=self.channel_id,
             tx_id=self.tx_id,
             request=build_commit_status_request(self.channel_id, self.tx_id, self._client.creator),
         )
-
-
-class Commit:
-    """A submitted transaction whose commit status can be waited for.
-
-    ``bytes()`` is a serialized ``gateway.SignedCommitStatusRequest``; ``digest()`` is the
-    SHA-256 of the inner request bytes.
-    """
-
-    def __init__(
-        self,
-        client: GatewayClient,
-        *,
-        channel_id: str,
-        tx_id: str,
-        request: builtins.bytes,
-        signature: builtins.bytes = b"",
-    ) -> None:
-        self._client = client
-        self.channel_id = channel_id
-        self.tx_id = tx_id
-        self._request = request
-        self._signature = signature
-        self._status: Status | None = None
-        self._lock = threading.Lock()
-
-    def bytes(self) -> builtins.bytes:
-        signed = gateway_pb2.SignedCommitStatusRequest(request=self._request, signature=self._signature)
-        return builtins.bytes(signed.SerializeToString())
-
-    def digest(self) -> builtins.bytes:
-        return digest(self._request)
-
-    def status(self) -> Status:
-        """Block until the transaction is committed (or the deadline passes); then cached."""
-        with self._lock:
-            if self._status is None:
-                if not self._signature:
-                    self._signature = self._client.sign(self.digest())
-                self._status = commit_status(self._client, self.tx_id, self._request, self._signature)
-            return self._status
-
-
-def commit_status(
-    client: GatewayClient, tx_id: str, request: builtins.bytes, signature: builtins.bytes
-) -> Status:
-    signed = gateway_pb2.SignedCommitStatusRequest(request=request, signature=signature)
-    try:
-        response = client.commit_status(signed)
-    except grpc.RpcError as err:
-        raise _from_rpc_error(err, CommitStatusError, tx_id) from None
-    return Status.of(tx_id, int(response.result), int(response.block_number))

@@ -15,7 +15,7 @@ from gateway.fabric import (
     SubmitError,
     chaincode_message,
 )
-from gateway.fabric.errors import _from_rpc_error, decode_error_details
+from gateway.fabric.errors import decode_error_details, from_rpc_error
 
 from .helpers import encode_rpc_status
 
@@ -68,7 +68,7 @@ def test_rpc_error_maps_to_typed_error_with_details() -> None:
         "failed to endorse transaction, see attached details for more info",
         (("content-type", "x"), ("grpc-status-details-bin", status)),
     )
-    mapped = _from_rpc_error(err, EndorseError, "tx1")
+    mapped = from_rpc_error(err, EndorseError, "tx1")
     assert isinstance(mapped, EndorseError)
     assert isinstance(mapped, GatewayError)
     assert mapped.code == grpc.StatusCode.ABORTED
@@ -81,7 +81,7 @@ def test_rpc_error_maps_to_typed_error_with_details() -> None:
 
 @pytest.mark.parametrize("cls", [SubmitError, CommitStatusError])
 def test_rpc_error_without_details(cls: type[GatewayError]) -> None:
-    mapped = _from_rpc_error(FakeRpcError(grpc.StatusCode.UNAVAILABLE, "connection refused"), cls, "tx2")
+    mapped = from_rpc_error(FakeRpcError(grpc.StatusCode.UNAVAILABLE, "connection refused"), cls, "tx2")
     assert type(mapped) is cls
     assert (mapped.code, mapped.message, mapped.details, mapped.tx_id) == (
         grpc.StatusCode.UNAVAILABLE,
@@ -93,7 +93,7 @@ def test_rpc_error_without_details(cls: type[GatewayError]) -> None:
 
 def test_malformed_status_details_do_not_hide_the_error() -> None:
     err = FakeRpcError(grpc.StatusCode.INTERNAL, "oops", (("grpc-status-details-bin", b"\xff\xff\xff"),))
-    mapped = _from_rpc_error(err, GatewayError)
+    mapped = from_rpc_error(err, GatewayError)
     assert mapped.details == []
     assert mapped.message == "oops"
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import inspect
 import socket
 import threading
 from collections.abc import Iterator
@@ -18,11 +19,13 @@ from gateway.fabric import (
     ChaincodeEvent,
     CommitError,
     CommitStatusError,
+    Contract,
     EndorseError,
     ErrorDetail,
     Gateway,
     GatewayError,
     Identity,
+    ProposalOptions,
     SubmitError,
     chaincode_message,
     connect,
@@ -97,6 +100,34 @@ def test_evaluate_with_transient_and_target_orgs(gw: Gateway, peers: list[Peer])
     )
     assert result == b"s3"
     assert list(peers[0].fake.requests[0].target_organizations) == ["HealthMSP"]
+
+
+def test_proposal_options_also_go_positionally(gw: Gateway, peers: list[Peer]) -> None:
+    # As tests/integration/directory_client.py calls them: (function, args, transient, orgs).
+    contract = gw.get_network("citydir").get_contract("citydir")
+    assert contract.evaluate("Transient", [], {"secret": b"s3"}, ["HealthMSP"]) == b"s3"
+    assert list(peers[0].fake.requests[0].target_organizations) == ["HealthMSP"]
+    result, commit = contract.submit_async("CreateCatalog", ["{}"], None, ["HealthMSP"])
+    assert result == b"CreateCatalog|{}"
+    assert list(peers[0].fake.requests[1].endorsing_organizations) == ["HealthMSP"]
+    assert commit.status().successful
+    assert contract.submit("CreateCatalog", ["{}"]) == b"CreateCatalog|{}"
+    with pytest.raises(TypeError):
+        contract.evaluate("Ping", (), None, None, "one too many")  # type: ignore[call-arg]
+    with pytest.raises(TypeError):
+        contract.evaluate("Ping", arguments=["{}"])  # type: ignore[call-arg]
+
+
+def test_proposal_options_are_one_type() -> None:
+    options = ProposalOptions(args=["a"], transient={"k": "v"}, endorsing_organizations=["HealthMSP"])
+    assert (options.args, options.transient, options.endorsing_organizations) == (
+        ("a",),
+        {"k": "v"},
+        ("HealthMSP",),
+    )
+    expected = list(inspect.signature(ProposalOptions).parameters)
+    for method in (Contract.new_proposal, Contract.evaluate, Contract.submit, Contract.submit_async):
+        assert list(inspect.signature(method).parameters) == ["self", "function", *expected]
 
 
 def test_submit_endorses_orders_and_waits_for_commit(gw: Gateway, peers: list[Peer]) -> None:
