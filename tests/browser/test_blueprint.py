@@ -57,20 +57,32 @@ def test_no_remote_resources() -> None:
             assert "@import url(" not in text, path
 
 
-@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
-def test_both_languages_label_everything(tmp_path: Path) -> None:
+REPO = Path(__file__).resolve().parents[2]
+# Codes the page words only generically ("the gateway answered with error N" + its message).
+GENERIC_CODES = {"HTTP_ERROR"}
+# CheckAccess reasons the chaincode is being changed to give (besides those access.py has today).
+COMING_REASONS = {"expired", "revoked", "not-yet-valid", "no-grant"}
+
+
+def _dictionaries(tmp_path: Path) -> dict[str, dict[str, str]]:
+    """i18n.js's DICTIONARIES, read by node."""
     script = tmp_path / "keys.mjs"
     script.write_text(
         "globalThis.localStorage = {getItem: () => null, setItem() {}};\n"
         "globalThis.navigator = {language: 'en'};\n"
         "globalThis.document = {documentElement: {}};\n"
         f"const m = await import({json.dumps((STATIC_DIR / 'i18n.js').as_uri())});\n"
-        "const d = m.DICTIONARIES;\n"
-        "console.log(JSON.stringify({en: Object.keys(d.en), zh: Object.keys(d.zh)}));\n"
+        "console.log(JSON.stringify(m.DICTIONARIES));\n"
     )
     out = subprocess.run(["node", str(script)], capture_output=True, text=True, check=True, timeout=60)
-    keys = json.loads(out.stdout)
-    en, zh = set(keys["en"]), set(keys["zh"])
+    dictionaries: dict[str, dict[str, str]] = json.loads(out.stdout)
+    return dictionaries
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
+def test_both_languages_label_everything(tmp_path: Path) -> None:
+    d = _dictionaries(tmp_path)
+    en, zh = set(d["en"]), set(d["zh"])
     assert en == zh, {"only en": sorted(en - zh), "only zh": sorted(zh - en)}
     used: set[str] = set()
     for path in STATIC_DIR.rglob("*"):
@@ -79,3 +91,25 @@ def test_both_languages_label_everything(tmp_path: Path) -> None:
             used |= set(re.findall(r"""\bt\('([A-Za-z0-9_.]+)'""", text))
             used |= set(re.findall(r'data-i18n="([^"]+)"', text))
     assert used <= en, sorted(used - en)
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
+def test_every_error_code_and_access_reason_has_words(tmp_path: Path) -> None:
+    """Each error code the gateway or the chaincode can answer has a sentence in both languages,
+    and so has each reason CheckAccess gives (today's and the coming ones): none reaches the
+    page as a bare code or as the server's English."""
+    d = _dictionaries(tmp_path)
+    codes = set(re.findall(r'"([A-Z][A-Z_]{3,})"', (REPO / "gateway/api/errors.py").read_text()))
+    codes |= set(
+        re.findall(
+            r'^\s+([A-Z][A-Z_]{3,}) = "\1"$', (REPO / "chaincode/directory/errors.py").read_text(), re.M
+        )
+    )
+    assert {"CONFLICT", "TRANSACTION_INVALID", "NOT_FOUND", "UNAUTHENTICATED"} <= codes, codes
+    access = (REPO / "chaincode/directory/access.py").read_text()
+    reasons = set(re.findall(r'_verdict\((?:True|False), "([a-z-]+)"', access)) | COMING_REASONS
+    for lang in ("en", "zh"):
+        missing = sorted(c for c in codes - GENERIC_CODES if f"err.code.{c}" not in d[lang])
+        assert not missing, (lang, missing)
+        missing = sorted(r for r in reasons if f"check.reason.{r}" not in d[lang])
+        assert not missing, (lang, missing)

@@ -78,7 +78,7 @@ export async function api(path, { method = 'GET', body, query, signal } = {}) {
   try {
     return JSON.parse(text);
   } catch {
-    throw new ApiError(response.status, 'BAD_RESPONSE', t('err.badResponse'));
+    throw new ApiError(response.status, 'BAD_RESPONSE', 'not JSON');
   }
 }
 
@@ -147,21 +147,82 @@ export async function write(path, body = {}, method = 'POST') {
   return { data: json, tx_id: null, block: null };
 }
 
-/** A readable, localized sentence for any error thrown here or elsewhere. */
+/**
+ * What an error says to a person: `message`, a sentence in the page's language, and `detail`, the
+ * server's own (English) words, kept only where they add something the sentence cannot say (which
+ * field, which peer). String(it) gives both, for the few places that want plain text.
+ */
+export class ErrorText {
+  constructor(message, detail = '') {
+    this.message = message;
+    this.detail = detail || '';
+  }
+
+  toString() {
+    return this.detail ? `${this.message} (${this.detail})` : this.message;
+  }
+}
+
+const ROLE_KEYS = { admin: 'err.role.admin', 'admin or client': 'err.role.member', client: 'err.role.client' };
+// A retryable 409 is the gateway's word for "another transaction changed what this one read".
+const CONCURRENT = new Set(['MVCC_READ_CONFLICT', 'PHANTOM_READ_CONFLICT']);
+
+function entityLabel(entity) {
+  return t(`entity.${entity}`, null, entity);
+}
+
+function peerList(peers) {
+  return (peers || []).slice(0, 3).map((p) => [p.msp_id || p.peer || p.address || '', p.message || ''].filter(Boolean).join(': ')).join('; ');
+}
+
+/** The API's error (code, status, details) → a sentence in the page's language (see gateway/api/errors.py). */
 export function describeError(error) {
-  if (!(error instanceof ApiError)) return t('err.unexpected', { message: error?.message || String(error) });
-  if (error.status === 0) return t('err.network');
-  const label = t(`err.code.${error.code}`, null, '') || t('err.status', { status: error.status });
-  const parts = [error.message ? `${label}: ${error.message}` : label];
-  const details = error.details || {};
-  if (Array.isArray(details.errors)) {
-    parts.push(details.errors.slice(0, 3).map((e) => (e.path ? `${e.path}: ${e.message}` : e.message)).join('; '));
+  if (error instanceof ErrorText) return error;
+  if (!(error instanceof ApiError)) return new ErrorText(t('err.unexpected'), error?.message || String(error ?? ''));
+  if (error.status === 0) return new ErrorText(t('err.network'));
+  const d = error.details || {};
+  const serverSays = error.message || '';
+  switch (error.code) {
+    case 'UNAUTHENTICATED':
+      return new ErrorText(t('err.code.UNAUTHENTICATED'));
+    case 'FORBIDDEN':
+      if (d.required_msp && ROLE_KEYS[d.required_role]) {
+        return new ErrorText(t('err.forbiddenRole', { msp: d.required_msp, role: t(ROLE_KEYS[d.required_role]) }));
+      }
+      return new ErrorText(t('err.code.FORBIDDEN'), serverSays);
+    case 'NOT_FOUND':
+      if (d.entity && d.id) return new ErrorText(t('err.notFoundEntity', { what: entityLabel(d.entity), id: d.id }));
+      return new ErrorText(t('err.code.NOT_FOUND'));
+    case 'CONFLICT':
+      if (error.retryable || CONCURRENT.has(d.validation_code)) return new ErrorText(t('err.concurrent'));
+      if (d.id && /already exists/.test(serverSays)) return new ErrorText(t('err.exists', { id: d.id }));
+      return new ErrorText(t('err.code.CONFLICT'), serverSays);
+    case 'FAILED_PRECONDITION':
+      if (d.id && d.status) return new ErrorText(t('err.stateNow', { id: d.id, status: t(`status.${d.status}`, null, d.status) }));
+      return new ErrorText(t('err.code.FAILED_PRECONDITION'), serverSays);
+    case 'INVALID_ARGUMENT': {
+      const field = d.field || d.parameter || (Array.isArray(d.errors) && d.errors[0]?.path) || '';
+      const listed = Array.isArray(d.errors) && d.errors.length
+        ? d.errors.slice(0, 3).map((e) => (e.path ? `${e.path}: ${e.message}` : e.message)).join('; ') : serverSays;
+      return new ErrorText(field ? t('err.invalidField', { field }) : t('err.code.INVALID_ARGUMENT'), listed);
+    }
+    case 'TRANSACTION_INVALID': {
+      const code = d.validation_code || '';
+      const reason = t(`err.txr.${code}`, null, '') || t('err.txr.other', { code: code || '?' });
+      return new ErrorText(t('err.code.TRANSACTION_INVALID', { reason }));
+    }
+    case 'ENDORSEMENT_FAILED':
+      return new ErrorText(t('err.code.ENDORSEMENT_FAILED'), peerList(d.peers) || serverSays);
+    case 'UNAVAILABLE':
+      return new ErrorText(t('err.code.UNAVAILABLE'), peerList(d.peers));
+    case 'COMMIT_STATUS_UNKNOWN':
+      return new ErrorText(t('err.code.COMMIT_STATUS_UNKNOWN'), d.tx_id ? `tx ${d.tx_id}` : '');
+    case 'INTERNAL':
+    case 'BAD_RESPONSE':
+      return new ErrorText(t(`err.code.${error.code}`));
+    default: // PAYLOAD_TOO_LARGE, UNSUPPORTED_MEDIA_TYPE, …: a sentence per code, else the status
+      return new ErrorText(t(`err.code.${error.code}`, null, '') || t('err.status', { status: error.status }), serverSays);
   }
-  if (Array.isArray(details.peers) && details.peers.length) {
-    parts.push(details.peers.slice(0, 3).map((p) => `${p.msp_id || p.address || ''} ${p.message || ''}`.trim()).join('; '));
-  }
-  if (error.retryable) parts.push(t('err.retryable'));
-  return parts.filter(Boolean).join(' — ');
 }
 
 /**
@@ -179,7 +240,7 @@ export async function streamEvents(path, { onEvent, onOpen, signal, lastEventId 
     throw new ApiError(0, 'NETWORK', exc?.message || 'network error');
   }
   if (!response.ok) throw await errorFrom(response);
-  if (!response.body) throw new ApiError(response.status, 'BAD_RESPONSE', t('err.badResponse'));
+  if (!response.body) throw new ApiError(response.status, 'BAD_RESPONSE', 'not JSON');
   onOpen?.();
   const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
   let buffer = '';

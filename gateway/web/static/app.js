@@ -1,7 +1,9 @@
 // Router and session state. Views get everything they need in `ctx`; none imports this module.
 import { t, getLang, setLang, applyStatic, bi } from './i18n.js';
 import { api, token, unwrap, listAll, describeError, ApiError, ledgerKind } from './api.js';
-import { html, mount, toast, clearToasts, errorBox, loading, $, badge } from './ui.js';
+import {
+  html, mount, toast, toastError, clearToasts, relabelToasts, errorBox, loading, $, badge,
+} from './ui.js';
 import * as signin from './views/signin.js';
 import * as dashboard from './views/dashboard.js';
 import * as directory from './views/directory.js';
@@ -31,6 +33,8 @@ const ROUTES = [
   [/^\/catalogs\/([^/]+)\/request$/, catalogs.renderRequest, 'catalogs'],
   [/^\/catalogs\/([^/]+)$/, catalogs.renderDetail, 'catalogs'],
   [/^\/access(?:\/(inbox|outbox|grants|usage|check))?$/, access.render, 'access'],
+  [/^\/requests\/([^/]+)$/, access.renderRequest, 'access'],
+  [/^\/grants\/([^/]+)$/, access.renderGrant, 'access'],
   [/^\/admin$/, admin.renderList, 'admin'],
   [/^\/admin\/new$/, admin.renderForm, 'admin'],
   [/^\/admin\/([^/]+)\/edit$/, admin.renderForm, 'admin'],
@@ -68,6 +72,17 @@ const can = {
   myDepartments: () => (state.me?.known
     ? state.deptList.filter((d) => d.msp_id === state.me.msp_id)
     : state.deptList.slice()),
+  /**
+   * The ids of the caller MSP's departments, for listings "as my department" (requests, grants,
+   * usage): one query per department, since the API will not pick one for an MSP that has several.
+   * Undefined when the API does not say who the caller is (then the API is asked to pick).
+   */
+  myDepartmentIds: () => {
+    if (!state.me?.known) return undefined;
+    const ids = new Set(state.deptList.filter((d) => d.msp_id === state.me.msp_id).map((d) => d.id));
+    for (const id of state.me.departments || []) ids.add(id);
+    return [...ids].sort();
+  },
 };
 
 async function loadDepartments() {
@@ -81,7 +96,8 @@ function normalizeIdentity(who) {
   const identity = who.identity && typeof who.identity === 'object' ? who.identity : who;
   const msp = identity.msp_id || identity.mspId || identity.msp || '';
   const role = identity.role || identity.ou || '';
-  return msp ? { known: true, msp_id: msp, role, label: identity.label || '' } : { known: false };
+  const departments = Array.isArray(identity.departments) ? identity.departments.map(String) : undefined;
+  return msp ? { known: true, msp_id: msp, role, label: identity.label || '', departments } : { known: false };
 }
 
 /** The embedded ledger has none of Fabric's guarantees: every page says so, in a banner. */
@@ -178,13 +194,68 @@ async function showSignin(message) {
         throw err;
       }
       clearToasts(); // the previous identity's messages do not concern this one
-      toast(t('auth.welcome'), 'success');
+      toast(() => t('auth.welcome'), 'success');
       await route();
     },
   });
 }
 
-async function route() {
+// --- a page re-read after a failed write keeps what the user typed -------------------------------
+
+/** The controls in `root` whose value the user changed from what the page rendered. */
+function snapshotEdits(root) {
+  const edits = [];
+  for (const el of root.querySelectorAll('input, select, textarea')) {
+    if (!el.id || el.disabled || el.type === 'password' || el.type === 'file') continue;
+    if (el.type === 'checkbox' || el.type === 'radio') {
+      if (el.checked !== el.defaultChecked) edits.push({ id: el.id, checked: el.checked });
+    } else if (el.tagName === 'SELECT') {
+      const initial = Array.from(el.options).find((o) => o.defaultSelected)?.value ?? el.options[0]?.value ?? '';
+      if (el.value !== initial) edits.push({ id: el.id, value: el.value });
+    } else if (el.value !== el.defaultValue) {
+      edits.push({ id: el.id, value: el.value });
+    }
+  }
+  return edits;
+}
+
+/** Puts the user's edits back on the freshly rendered page (in page order: a select may fill the next). */
+function restoreEdits(root, edits) {
+  for (const edit of edits) {
+    const el = root.querySelector(`#${CSS.escape(edit.id)}`);
+    if (!el || el.disabled) continue;
+    if ('checked' in edit && (el.type === 'checkbox' || el.type === 'radio')) el.checked = edit.checked;
+    else if ('value' in edit) el.value = edit.value;
+    else continue;
+    el.dispatchEvent(new Event('input', { bubbles: true }));
+    el.dispatchEvent(new Event('change', { bubbles: true }));
+  }
+}
+
+// --- not found ---------------------------------------------------------------------------------
+
+const LIST_OF = { catalogs: '#/catalogs', directory: '#/directory', access: '#/access/inbox', admin: '#/admin', ledger: '#/ledger' };
+const ENTITY_OF = { catalogs: 'catalog', directory: 'department', admin: 'department', access: 'request' };
+
+/** What was not found, and the ways back: the list it belongs to, the previous page, the dashboard. */
+function renderNotFound(main, { nav, err, id }) {
+  const entity = err?.details?.entity || ENTITY_OF[nav];
+  const what = err?.details?.id || id;
+  const heading = entity && what ? t('nf.entity', { what: t(`entity.${entity}`, null, entity), id: what }) : t('nf.page');
+  document.title = `${heading} · citydir`;
+  const list = LIST_OF[nav];
+  mount(main, html`<section class="card not-found" id="not-found" data-entity="${entity || ''}">
+    <h1 tabindex="-1">${heading}</h1>
+    <p>${entity && what ? t('nf.lead') : t('nf.pageLead')}</p>
+    <p class="actions">${list ? html`<a class="btn btn-primary" id="not-found-list" href="${list}">${t(`nf.back.${nav}`)}</a>` : ''}
+      ${history.length > 1 ? html`<button type="button" class="btn" id="not-found-back">${t('common.back')}</button>` : ''}
+      <a class="btn" href="#/">${t('nf.back.dashboard')}</a></p>
+  </section>`);
+  $('#not-found-back', main)?.addEventListener('click', () => history.back());
+}
+
+/** Renders the current hash. `keepEdits`: a re-read after a failed write, keeping what was typed. */
+async function route({ keepEdits = false } = {}) {
   if (!token.get()) {
     await showSignin();
     return;
@@ -207,6 +278,7 @@ async function route() {
       return;
     }
   }
+  const edits = keepEdits ? snapshotEdits($('#main')) : [];
   stopCurrent();
   const gen = generation;
   controller = new AbortController();
@@ -217,7 +289,7 @@ async function route() {
   closeMobileNav();
   const main = $('#main');
   if (!match) {
-    mount(main, html`<h1 tabindex="-1">${t('common.notFound')}</h1><p><a href="#/">${t('nav.dashboard')}</a></p>`);
+    renderNotFound(main, {});
     focusHeading(main);
     return;
   }
@@ -237,7 +309,7 @@ async function route() {
       if (location.hash === hash) route();
       else location.hash = hash;
     },
-    refresh: () => route(),
+    refresh: ({ keepEdits: keep = false } = {}) => route({ keepEdits: keep }),
     reloadDepartments: async () => {
       await loadDepartments();
       ctx.depts = state.depts;
@@ -250,6 +322,7 @@ async function route() {
     const result = await match.view(main, ctx);
     if (gen === generation) {
       cleanup = typeof result === 'function' ? result : null;
+      if (edits.length) restoreEdits(main, edits);
       focusHeading(main);
     } else if (typeof result === 'function') {
       result();
@@ -257,6 +330,11 @@ async function route() {
   } catch (err) {
     if (gen !== generation || err?.name === 'AbortError') return;
     if (err instanceof ApiError && err.status === 401) return; // the sign-in page is on its way
+    if (err instanceof ApiError && err.status === 404) {
+      renderNotFound(main, { nav: match.nav, err, id: ctx.params[0] });
+      focusHeading(main);
+      return;
+    }
     mount(main, html`<h1 tabindex="-1">${t('common.error')}</h1>${errorBox(describeError(err))}
       <p><button type="button" class="btn" id="retry-view">${t('common.retry')}</button></p>`);
     $('#retry-view').addEventListener('click', () => route());
@@ -299,6 +377,7 @@ function start() {
     setLang(getLang() === 'zh' ? 'en' : 'zh');
     applyStatic(document);
     updateLangButton();
+    relabelToasts();
     if (token.get() && state.me) route();
     else showSignin();
   });
@@ -306,7 +385,7 @@ function start() {
     token.clear();
     state.me = null;
     clearToasts();
-    toast(t('auth.signedOut'), 'info');
+    toast(() => t('auth.signedOut'), 'info');
     showSignin();
   });
   $('#nav-toggle').addEventListener('click', () => {
@@ -318,14 +397,14 @@ function start() {
   window.addEventListener('citydir:unauthenticated', () => {
     if (!state.me) return; // signing in: the form reports it
     token.clear();
-    toast(t('auth.expired'), 'error');
+    toast(() => t('auth.expired'), 'error');
     showSignin(t('auth.expired'));
   });
   window.addEventListener('hashchange', () => route());
   // A last line of defence: nothing thrown anywhere may leave a blank page without a word.
   window.addEventListener('unhandledrejection', (ev) => {
     if (ev.reason?.name === 'AbortError') return;
-    toast(describeError(ev.reason), 'error');
+    toastError(ev.reason);
   });
   route();
 }

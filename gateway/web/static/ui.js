@@ -1,5 +1,6 @@
 // Shared building blocks: escaped HTML templates, badges, ledger links, toasts, dialogs, form checks.
-import { t, getLang, bi } from './i18n.js';
+import { t, bi } from './i18n.js';
+import { describeError, ErrorText } from './api.js';
 
 class Safe {
   constructor(text) {
@@ -40,22 +41,26 @@ export const $$ = (selector, root = document) => Array.from(root.querySelectorAl
 
 // --- formatting ------------------------------------------------------------------------------
 
-const locale = () => (getLang() === 'zh' ? 'zh-CN' : 'en-GB');
+const pad = (n) => String(n).padStart(2, '0');
 
-export function fmtDate(value) {
+/**
+ * The page's one way of writing a moment: ISO 8601, the same in both languages and never
+ * ambiguous (01/03 is January in one country and March in another; 2027-03-01 is not).
+ * A date (`time: false`) is the ledger's UTC day: a date picked as 2027-03-01 is stored as
+ * 2027-03-01T23:59:59Z (dateToIso) and reads 2027-03-01 wherever the reader is. A date-time
+ * (`time: true`) is the reader's local time to the minute: 2027-03-01 14:05.
+ */
+export function fmtTime(value, { time = false } = {}) {
   if (!value) return '—';
-  const d = new Date(value);
-  return Number.isNaN(d.getTime()) ? String(value) : d.toLocaleDateString(locale(), { year: 'numeric', month: '2-digit', day: '2-digit' });
-}
-
-export function fmtDateTime(value) {
-  if (!value) return '—';
+  if (!time && /^\d{4}-\d{2}-\d{2}$/.test(String(value))) return String(value);
   const d = new Date(value);
   if (Number.isNaN(d.getTime())) return String(value);
-  return d.toLocaleString(locale(), {
-    year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit',
-  });
+  if (!time) return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`;
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
 }
+
+export const fmtDate = (value) => fmtTime(value);
+export const fmtDateTime = (value) => fmtTime(value, { time: true });
 
 export const shortId = (id, n = 10) => (id && id.length > n + 2 ? `${id.slice(0, n)}…` : id || '');
 
@@ -107,8 +112,16 @@ export function deptLink(depts, id) {
 
 export const loading = () => html`<p class="loading" role="status">${t('common.loading')}</p>`;
 
+/** An error's sentence, and the server's words as a secondary, smaller line where they help. */
+export function errorContent(message) {
+  const e = message instanceof ErrorText ? message : null;
+  if (!e) return html`${message}`;
+  return html`<span class="err-message">${e.message}</span>${e.detail ? html`<span class="err-detail"><span class="err-detail-label">${
+    t('err.detail')}:</span> <span lang="en">${e.detail}</span></span>` : ''}`;
+}
+
 export function errorBox(message) {
-  return html`<div class="alert alert-error" role="alert">${message}</div>`;
+  return html`<div class="alert alert-error" role="alert">${errorContent(message)}</div>`;
 }
 
 export function empty(text) {
@@ -117,29 +130,73 @@ export function empty(text) {
 
 // --- toasts ----------------------------------------------------------------------------------
 
+// How long a toast stays (ms): long enough to read, then out of the way. Hovering or focusing
+// one holds it; every toast has a close button.
+const TOAST_MS = { success: 5000, info: 5000, error: 10000 };
+
+function paintToast(node) {
+  const body = node.querySelector('.toast-body');
+  const value = node.citydirMessage();
+  mount(body, errorContent(value));
+}
+
+/**
+ * A short message. `message` is text, an ErrorText, or a function returning either: a function
+ * is called again when the language changes (relabelToasts), so no toast outlives its language.
+ * On wide screens toasts float bottom right; on phones they sit in the page's flow above the
+ * content (style.css), so they never cover it.
+ */
 export function toast(message, kind = 'info', { timeout } = {}) {
   const host = document.getElementById('toasts');
   if (!host) return;
   const node = document.createElement('div');
   node.className = `toast toast-${kind}`;
   if (kind === 'error') node.setAttribute('role', 'alert');
-  const text = document.createElement('span');
-  text.textContent = message;
+  node.citydirMessage = typeof message === 'function' ? message : () => message;
+  const body = document.createElement('span');
+  body.className = 'toast-body';
   const close = document.createElement('button');
   close.type = 'button';
   close.className = 'toast-close';
   close.setAttribute('aria-label', t('common.dismiss'));
   close.textContent = '×';
   close.addEventListener('click', () => node.remove());
-  node.append(text, close);
+  node.append(body, close);
+  paintToast(node);
   host.append(node);
   // A few at a time: older ones give way (errors last, as they matter most).
   const nodes = Array.from(host.children);
   const extra = nodes.length - 4;
   nodes.filter((n) => !n.classList.contains('toast-error')).slice(0, Math.max(0, extra)).forEach((n) => n.remove());
-  // Errors stay until dismissed: they must be read, not missed.
-  const ms = timeout ?? (kind === 'error' ? 0 : 6000);
-  if (ms) setTimeout(() => node.remove(), ms);
+  const ms = timeout ?? TOAST_MS[kind] ?? TOAST_MS.info;
+  let timer = 0;
+  const arm = () => {
+    clearTimeout(timer);
+    if (ms) timer = setTimeout(() => node.remove(), ms);
+  };
+  const hold = () => clearTimeout(timer);
+  node.addEventListener('mouseenter', hold);
+  node.addEventListener('mouseleave', arm);
+  node.addEventListener('focusin', hold);
+  node.addEventListener('focusout', arm);
+  arm();
+  // On a phone the toasts are in the flow at the top: bring them into view if scrolled away.
+  if (getComputedStyle(host).position === 'static' && host.getBoundingClientRect().top < 0) {
+    host.scrollIntoView({ block: 'start' });
+  }
+}
+
+/** A failed call's message, in the page's language (and again in the other one, if it changes). */
+export const toastError = (err) => toast(() => describeError(err), 'error');
+
+/** Re-word every toast in the language just chosen. */
+export function relabelToasts() {
+  const host = document.getElementById('toasts');
+  if (!host) return;
+  for (const node of host.children) {
+    if (typeof node.citydirMessage === 'function') paintToast(node);
+    node.querySelector('.toast-close')?.setAttribute('aria-label', t('common.dismiss'));
+  }
 }
 
 export function clearToasts() {

@@ -1,10 +1,10 @@
 // Admin (data bureau admins): register, edit, suspend and reactivate departments.
 import { t, bi } from '../i18n.js';
-import { api, unwrap, write, describeError } from '../api.js';
+import { api, unwrap, write } from '../api.js';
 import {
-  html, mount, badge, deptLink, empty, txLink, control, checkForm, formValues, busy, toast, askDialog, $, $$, shortId,
+  html, mount, badge, deptLink, empty, txLink, control, checkForm, formValues, busy, toast, toastError, askDialog, $, $$, shortId,
 } from '../ui.js';
-import { departmentOptions, enumOptions, LEVELS } from './common.js';
+import { departmentOptions, enumOptions, sameValue, LEVELS } from './common.js';
 
 const KNOWN_MSPS = ['DataBureauMSP', 'CivilAffairsMSP', 'HealthMSP'];
 
@@ -32,8 +32,15 @@ export async function renderList(main, ctx) {
     ? html`<button type="button" class="btn btn-small" data-reactivate="${d.id}">${t('admin.reactivate')}</button>`
     : html`<button type="button" class="btn btn-small btn-danger" data-suspend="${d.id}">${t('admin.suspend')}</button>`}</td>` : ''}</tr>`)}</tbody></table></div>` : empty(t('dir.none'))}</section>`);
 
-  const after = async (res) => {
-    toast(t('common.savedTx', { tx: shortId(res.tx_id, 12), block: res.block ?? '—' }), 'success');
+  // Success or failure, the list is read again: a refusal may mean someone else changed it.
+  const attempt = async (task) => {
+    try {
+      const res = await task();
+      toast(() => t('common.savedTx', { tx: shortId(res.tx_id, 12), block: res.block ?? '—' }), 'success');
+    } catch (err) {
+      toastError(err);
+    }
+    await ctx.reloadDepartments().catch(() => {});
     ctx.refresh();
   };
   $$('[data-suspend]', main).forEach((b) => b.addEventListener('click', async () => {
@@ -42,21 +49,13 @@ export async function renderList(main, ctx) {
       confirm: t('admin.suspend'), message: t('admin.suspendMsg'),
       fields: [{ name: 'reason', label: t('common.reason'), type: 'textarea', required: true }] });
     if (!values) return;
-    try {
-      await after(await write(`/departments/${encodeURIComponent(id)}/suspend`, { reason: values.reason }));
-    } catch (err) {
-      toast(describeError(err), 'error');
-    }
+    await attempt(() => write(`/departments/${encodeURIComponent(id)}/suspend`, { reason: values.reason }));
   }));
   $$('[data-reactivate]', main).forEach((b) => b.addEventListener('click', async () => {
     const id = b.dataset.reactivate;
     const values = await askDialog({ title: t('admin.reactivateTitle', { name: bi(ctx.depts.get(id)?.name) || id }), confirm: t('admin.reactivate') });
     if (!values) return;
-    try {
-      await after(await write(`/departments/${encodeURIComponent(id)}/reactivate`, {}));
-    } catch (err) {
-      toast(describeError(err), 'error');
-    }
+    await attempt(() => write(`/departments/${encodeURIComponent(id)}/reactivate`, {}));
   }));
 }
 
@@ -114,20 +113,21 @@ export async function renderForm(main, ctx) {
     try {
       let res;
       if (editing) {
-        const patch = Object.fromEntries(Object.entries(body).filter(([k, v]) => JSON.stringify(v) !== JSON.stringify(d[k] ?? null)));
+        const patch = Object.fromEntries(Object.entries(body).filter(([k, v]) => !sameValue(v, d[k] ?? null)));
         if (!Object.keys(patch).length) {
-          toast(t('cat.noChanges'), 'info');
+          toast(() => t('cat.noChanges'), 'info');
           return;
         }
         res = await busy(form, () => write(`/departments/${encodeURIComponent(d.id)}`, patch, 'PATCH'));
       } else {
         res = await busy(form, () => write('/departments', { id: f.id, ...body }));
       }
-      toast(t('common.savedTx', { tx: shortId(res.tx_id, 12), block: res.block ?? '—' }), 'success');
+      toast(() => t('common.savedTx', { tx: shortId(res.tx_id, 12), block: res.block ?? '—' }), 'success');
       await ctx.reloadDepartments();
       ctx.navigate(`#/departments/${encodeURIComponent(editing ? d.id : f.id)}`);
     } catch (err) {
-      toast(describeError(err), 'error');
+      toastError(err);
+      ctx.refresh({ keepEdits: true }); // re-read the department, keeping what was typed
     }
   });
 }

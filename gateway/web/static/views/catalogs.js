@@ -3,14 +3,19 @@ import { t, bi } from '../i18n.js';
 import { api, unwrap, getPage, listAll, write, describeError } from '../api.js';
 import {
   html, raw, mount, badge, ledgerMeta, deptLink, deptLabel, errorBox, empty, fmtDate, fmtDateTime, txLink,
-  control, checkForm, formValues, busy, toast, askDialog, $, $$, shortId, dateToIso, addDays, today,
+  control, checkForm, formValues, busy, toast, toastError, askDialog, $, $$, shortId, dateToIso, addDays, today,
 } from '../ui.js';
 import {
-  departmentOptions, enumOptions, itemTitle, SHARE_TYPES, CATALOG_STATUSES, SENSITIVITIES, OPEN_TYPES, UPDATE_FREQUENCIES,
+  departmentOptions, enumOptions, itemTitle, itemsText, loadHistory, sameValue, SHARE_TYPES, CATALOG_STATUSES, SENSITIVITIES, OPEN_TYPES,
+  UPDATE_FREQUENCIES,
 } from './common.js';
 
 const PAGE_SIZE = 20;
 const ITEM_TYPES = ['string', 'integer', 'number', 'boolean', 'date', 'datetime', 'geo', 'binary'];
+
+// The editor's item rows as the user left them when a save failed, so the re-read keeps them
+// ({key: the form's hash, items}); only set when the user had changed the items.
+let itemDraft = null;
 
 // Bookmarks of the pages before the current one, per filter set: "previous" needs them.
 let trail = { key: '', bookmarks: [] };
@@ -69,7 +74,7 @@ export async function renderList(main, ctx) {
         <td><a href="#/catalogs/${encodeURIComponent(c.id)}">${bi(c.title) || c.id}</a><div class="mono muted small">${c.id}</div></td>
         <td class="hide-sm">${deptLabel(ctx.depts, c.department_id)}</td><td>${badge('share', c.share_type)}</td><td>${badge('status', c.status)}</td>
         <td class="hide-sm">${(c.tags || []).map((tag) => html`<span class="tag">${tag}</span> `)}</td><td class="hide-sm">${c.version ?? ''}</td>
-        <td class="hide-sm">${fmtDate(c.updated_at)}</td></tr>`)}</tbody></table></div>` : empty(t('cat.noMatch'))}
+        <td class="hide-sm nowrap">${fmtDate(c.updated_at)}</td></tr>`)}</tbody></table></div>` : empty(t('cat.noMatch'))}
     <div class="pager"><button type="button" class="btn" id="pg-prev" ${pageNo > 1 ? '' : 'disabled'}>${t('common.prev')}</button>
       <span>${t('common.page', { n: pageNo })} · ${t('common.shown', { n: page.items.length })}</span>
       <button type="button" class="btn" id="pg-next" ${page.bookmark ? '' : 'disabled'}>${t('common.next')}</button></div>`);
@@ -85,44 +90,25 @@ export async function renderList(main, ctx) {
 
 // --- detail ----------------------------------------------------------------------------------
 
-function changedFields(newer, older) {
-  if (!older) return [];
-  const skip = new Set(['ledger', 'updated_at', 'version']);
-  return Object.keys({ ...newer, ...older }).filter((k) => !skip.has(k) && JSON.stringify(newer?.[k]) !== JSON.stringify(older?.[k]));
-}
-
-function historyTimeline(entries, ctx) {
-  if (!entries.length) return empty(t('hist.none'));
-  return html`<ol class="timeline" id="history-timeline">${entries.map((e, i) => {
-    const v = e.value || {};
-    const older = entries[i + 1]?.value;
-    const changed = changedFields(v, older);
-    const who = v.updated_by || v.ledger?.creator_msp_id || e.creator_msp_id || '';
-    return html`<li class="timeline-item" data-tx="${e.tx_id}">
-      <div class="timeline-dot" aria-hidden="true"></div>
-      <div class="timeline-body">
-        <p class="timeline-head"><strong>${e.is_delete ? t('hist.deleted') : t('hist.version', { n: v.version ?? '?' })}</strong>
-          ${badge('status', v.status)} <span class="muted">${fmtDateTime(e.timestamp || v.ledger?.timestamp)}</span></p>
-        <p class="small">${t('hist.who')}: ${who ? html`<span class="mono">${who}</span> · ` : ''}${deptLink(ctx.depts, v.department_id)}</p>
-        <p class="small">${t('ledger.tx')}: ${txLink(e.tx_id, e.block)}</p>
-        ${changed.length ? html`<p class="small muted">${t('hist.changed')}: ${changed.join(', ')}</p>` : i === entries.length - 1 ? html`<p class="small muted">${t('hist.created')}</p>` : ''}
-      </div></li>`;
-  })}</ol>`;
-}
-
 function grantsTable(grants, ctx, catalog) {
   if (!grants.length) return empty(t('grant.none'));
   const manage = ctx.can.manageDept(catalog.department_id);
-  return html`<div class="table-wrap"><table id="grant-table"><thead><tr><th scope="col">${t('grant.id')}</th><th scope="col">${t('grant.grantee')}</th>
-    <th scope="col" class="hide-sm">${t('req.items')}</th><th scope="col">${t('grant.validUntil')}</th><th scope="col">${t('common.status')}</th>
+  return html`<div class="table-wrap"><table id="grant-table"><thead><tr><th scope="col" class="hide-sm">${t('grant.id')}</th><th scope="col">${t('grant.grantee')}</th>
+    <th scope="col" class="hide-sm">${t('req.items')}</th><th scope="col">${t('grant.validUntil')}</th><th scope="col" class="hide-sm">${t('common.status')}</th>
     <th scope="col" class="hide-sm">${t('ledger.tx')}</th>${manage ? html`<th scope="col"><span class="sr-only">${t('common.actions')}</span></th>` : ''}</tr></thead>
-    <tbody>${grants.map((g) => html`<tr><td class="mono small">${g.id}</td><td>${deptLink(ctx.depts, g.grantee_id)}</td>
-      <td class="hide-sm">${(g.items || []).join(', ')}</td><td>${fmtDate(g.valid_until)}</td><td>${badge('status', g.status)}</td>
+    <tbody>${grants.map((g) => html`<tr data-grant="${g.id}"><td class="mono small hide-sm"><a href="#/grants/${encodeURIComponent(g.id)}">${g.id}</a></td>
+      <td>${deptLink(ctx.depts, g.grantee_id)}<div class="show-sm small"><a class="mono" href="#/grants/${encodeURIComponent(g.id)}">${g.id}</a>
+        ${badge('status', g.status)}</div></td>
+      <td class="hide-sm">${itemsText(g.items)}</td><td class="nowrap">${fmtDate(g.valid_until)}</td><td class="hide-sm">${badge('status', g.status)}</td>
       <td class="hide-sm">${txLink(g.ledger?.tx_id, g.ledger?.block)}</td>
       ${manage ? html`<td>${g.status === 'active' ? html`<button type="button" class="btn btn-small btn-danger" data-revoke="${g.id}">${t('grant.revoke')}</button>` : ''}</td>` : ''}</tr>`)}</tbody></table></div>`;
 }
 
-export async function revokeGrant(id, ctx) {
+/**
+ * Asks for a reason and revokes. True when a revocation was sent — whether it succeeded or
+ * failed, the caller re-reads what it shows (a failure may mean someone else changed it).
+ */
+export async function revokeGrant(id) {
   const values = await askDialog({
     title: t('grant.revokeTitle', { id }), danger: true, confirm: t('grant.revoke'),
     fields: [{ name: 'reason', label: t('common.reason'), type: 'textarea', required: true }],
@@ -130,12 +116,11 @@ export async function revokeGrant(id, ctx) {
   if (!values) return false;
   try {
     const res = await write(`/grants/${encodeURIComponent(id)}/revoke`, { reason: values.reason });
-    toast(t('grant.revoked', { tx: shortId(res.tx_id, 12) }), 'success');
-    return true;
+    toast(() => t('grant.revoked', { tx: shortId(res.tx_id, 12) }), 'success');
   } catch (err) {
-    toast(describeError(err), 'error');
-    return false;
+    toastError(err);
   }
+  return true;
 }
 
 export async function renderDetail(main, ctx) {
@@ -193,11 +178,11 @@ export async function renderDetail(main, ctx) {
   const act = async (button, verb, body) => {
     try {
       const res = await busy(button.parentElement, () => write(`${path}/${verb}`, body));
-      toast(t('common.savedTx', { tx: shortId(res.tx_id, 12), block: res.block ?? '—' }), 'success');
-      ctx.refresh();
+      toast(() => t('common.savedTx', { tx: shortId(res.tx_id, 12), block: res.block ?? '—' }), 'success');
     } catch (err) {
-      toast(describeError(err), 'error');
+      toastError(err);
     }
+    ctx.refresh(); // after a failure too: what the page shows may be stale
   };
   $('#cat-publish', main)?.addEventListener('click', (ev) => act(ev.currentTarget, 'publish', {}));
   $('#cat-deprecate', main)?.addEventListener('click', async (ev) => {
@@ -225,17 +210,11 @@ export async function renderDetail(main, ctx) {
       mount(host, grantsTable(grants, ctx, c));
       for (const b of $$('[data-revoke]', host)) {
         b.addEventListener('click', async () => {
-          if (await revokeGrant(b.dataset.revoke, ctx)) ctx.refresh();
+          if (await revokeGrant(b.dataset.revoke)) ctx.refresh();
         });
       }
     })().catch((err) => ctx.alive() && mount($('#cat-grants', main), errorBox(describeError(err)))),
-    (async () => {
-      const json = await api(`${path}/history`, { signal: ctx.signal });
-      if (!ctx.alive()) return;
-      const data = unwrap(json);
-      const entries = Array.isArray(data) ? data : data?.items || [];
-      mount($('#cat-history', main), historyTimeline(entries, ctx));
-    })().catch((err) => ctx.alive() && mount($('#cat-history', main), errorBox(describeError(err)))),
+    loadHistory($('#cat-history', main), `${path}/history`, ctx),
   ];
   await Promise.all(sections);
 }
@@ -294,15 +273,20 @@ export async function renderRequest(main, ctx) {
     try {
       const res = await busy(form, () => write('/access-requests', body));
       const granted = res.data?.grant;
-      toast(granted ? t('req.grantedAtOnce', { tx: shortId(res.tx_id, 12) }) : t('req.filed', { tx: shortId(res.tx_id, 12) }), 'success');
+      toast(() => (granted ? t('req.grantedAtOnce', { tx: shortId(res.tx_id, 12) }) : t('req.filed', { tx: shortId(res.tx_id, 12) })), 'success');
       ctx.navigate('#/access/outbox');
     } catch (err) {
-      toast(describeError(err), 'error');
+      toastError(err);
+      ctx.refresh({ keepEdits: true }); // re-read the catalog (it may have changed), keeping the form's input
     }
   });
 }
 
 // --- catalog editor ---------------------------------------------------------------------------
+
+/** Items without their empty fields ('' or null), keys in one order: as the editor sends and compares them. */
+const compactItems = (list) => list.map((it) => Object.fromEntries(Object.entries(it)
+  .filter(([, v]) => v !== '' && v !== null && v !== undefined).sort(([a], [b]) => a.localeCompare(b))));
 
 function itemRow(it, i) {
   const title = typeof it.title === 'object' && it.title ? bi(it.title) : it.title || '';
@@ -328,6 +312,8 @@ export async function renderForm(main, ctx) {
   const title = editing ? t('cat.editTitle', { id: c.id }) : t('cat.new');
   ctx.setTitle(title);
   let items = (c.items || []).map((it) => ({ ...it }));
+  if (itemDraft?.key === location.hash) items = itemDraft.items;
+  itemDraft = null;
   mount(main, html`<nav class="crumbs" aria-label="${t('common.breadcrumb')}"><a href="#/catalogs">${t('nav.catalogs')}</a>
       ${editing ? html` › <a href="#/catalogs/${encodeURIComponent(c.id)}">${bi(c.title) || c.id}</a>` : ''}</nav>
     <h1 tabindex="-1">${title}</h1>
@@ -375,6 +361,7 @@ export async function renderForm(main, ctx) {
     }));
   };
   paintItems();
+  const renderedItems = JSON.stringify(readItems());
   $('#c-add-item', form).addEventListener('click', () => {
     items = [...readItems(), { name: '', title: '', type: 'string', sensitivity: 'internal' }];
     paintItems();
@@ -410,7 +397,7 @@ export async function renderForm(main, ctx) {
     });
     if (!ok) return;
     if (!items.length) {
-      toast(t('cat.needItem'), 'error');
+      toast(() => t('cat.needItem'), 'error');
       return;
     }
     const f = formValues(form);
@@ -418,7 +405,11 @@ export async function renderForm(main, ctx) {
       title: { zh: f.title_zh, en: f.title_en },
       description: f.description,
       responsibility_ids: f.responsibility_ids || [],
-      items: readItems().map((it) => Object.fromEntries(Object.entries(it).filter(([, v]) => v !== ''))),
+      items: compactItems(readItems().map((it) => {
+        // A bilingual item title shows in one language: left as it was, it stays bilingual.
+        const before = (c.items || []).find((x) => x.name === it.name);
+        return before && typeof before.title === 'object' && before.title && bi(before.title) === it.title ? { ...it, title: before.title } : it;
+      })),
       share_type: f.share_type,
       share_conditions: f.share_conditions,
       open_type: f.open_type,
@@ -437,19 +428,26 @@ export async function renderForm(main, ctx) {
       let res;
       if (editing) {
         // Only what changed: the chaincode bumps the version per update, and a no-op is noise.
-        const patch = Object.fromEntries(Object.entries(body).filter(([k, v]) => JSON.stringify(v) !== JSON.stringify(c[k] ?? (Array.isArray(v) ? [] : undefined))));
+        // (Items compared without their empty fields, as they are sent: an untouched list is not resent.)
+        const stored = { ...c, items: compactItems(c.items || []) };
+        const patch = Object.fromEntries(Object.entries(body).filter(([k, v]) => !sameValue(v, stored[k] ?? (Array.isArray(v) ? [] : undefined))));
         if (!Object.keys(patch).length) {
-          toast(t('cat.noChanges'), 'info');
+          toast(() => t('cat.noChanges'), 'info');
           return;
         }
         res = await busy(form, () => write(`/catalogs/${encodeURIComponent(c.id)}`, patch, 'PATCH'));
       } else {
         res = await busy(form, () => write('/catalogs', { id: f.id, department_id: f.department_id, ...body }));
       }
-      toast(t('common.savedTx', { tx: shortId(res.tx_id, 12), block: res.block ?? '—' }), 'success');
+      toast(() => t('common.savedTx', { tx: shortId(res.tx_id, 12), block: res.block ?? '—' }), 'success');
       ctx.navigate(`#/catalogs/${encodeURIComponent(editing ? c.id : f.id)}`);
     } catch (err) {
-      toast(describeError(err), 'error');
+      toastError(err);
+      // Re-read the catalog (someone may have changed it), keeping what was typed: a retry then
+      // sends only this user's changes, on top of the latest version.
+      const typed = readItems();
+      if (JSON.stringify(typed) !== renderedItems) itemDraft = { key: location.hash, items: typed };
+      ctx.refresh({ keepEdits: true });
     }
   });
 }

@@ -38,11 +38,13 @@ export async function render(main, ctx) {
     if (el && ctx.alive()) el.textContent = value;
   };
 
+  // "Mine" is every department of my MSP: the data bureau's MSP, say, hosts several.
+  const mine = { departments: ctx.can.myDepartmentIds(), signal: ctx.signal };
   const [catalogs, incoming, outgoing, held] = await Promise.allSettled([
     listAll('/catalogs', {}, { signal: ctx.signal }),
-    asMyDepartments('/access-requests', { role: 'incoming' }),
-    asMyDepartments('/access-requests', { role: 'outgoing' }),
-    asMyDepartments('/grants'),
+    asMyDepartments('/access-requests', { role: 'incoming' }, mine),
+    asMyDepartments('/access-requests', { role: 'outgoing' }, mine),
+    asMyDepartments('/grants', {}, mine),
   ]);
   if (!ctx.alive()) return () => disconnects.forEach((d) => d());
 
@@ -96,12 +98,13 @@ export async function render(main, ctx) {
     if (!soon.length) {
       mount($('#chart-expiring', main), empty(t('dash.noneExpiring', { days: EXPIRY_DAYS })));
     } else {
+      const titles = new Map(catalogs.status === 'fulfilled' ? catalogs.value.map((c) => [c.id, bi(c.title)]) : []);
       const rows = soon.map(({ g, days }) => ({
-        label: g.catalog_id || g.id,
+        label: titles.get(g.catalog_id) || g.catalog_id || g.id,
         value: days,
         cls: days <= 7 ? 'c-urgent' : 'c-soon',
-        title: `${g.id} · ${g.catalog_id} · ${fmtDate(g.valid_until)}`,
-        href: `#/catalogs/${encodeURIComponent(g.catalog_id || '')}`,
+        title: `${titles.get(g.catalog_id) || g.catalog_id} · ${g.id} · ${fmtDate(g.valid_until)}`,
+        href: `#/grants/${encodeURIComponent(g.id)}`,
       }));
       draw('chart-expiring', (width) => barChart(rows, {
         width, label: t('dash.expiring', { days: EXPIRY_DAYS }), valueFormat: (v) => t('dash.daysLeft', { n: v }),

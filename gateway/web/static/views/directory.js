@@ -3,8 +3,9 @@ import { t, bi } from '../i18n.js';
 import { api, unwrap, listAll, write, describeError } from '../api.js';
 import {
   html, mount, badge, ledgerMeta, deptLink, errorBox, empty, fmtDateTime, txLink, control, checkForm,
-  formValues, busy, toast, $, shortId,
+  formValues, busy, toast, toastError, $, shortId,
 } from '../ui.js';
+import { loadHistory } from './common.js';
 
 function buildTree(list) {
   const byParent = new Map();
@@ -114,7 +115,9 @@ export async function renderDepartment(main, ctx) {
         <tbody>${cats.map((c) => html`<tr><td><a href="#/catalogs/${encodeURIComponent(c.id)}">${bi(c.title) || c.id}</a> <span class="mono muted small">${c.id}</span></td>
           <td>${badge('share', c.share_type)}</td><td>${badge('status', c.status)}</td><td class="hide-sm">${c.version ?? ''}</td>
           <td class="hide-sm">${txLink(c.ledger?.tx_id, c.ledger?.block)}</td></tr>`)}</tbody></table></div>`}
-    </section>`);
+    </section>
+    <section class="card" aria-labelledby="hist-h"><h2 id="hist-h">${t('hist.title')}</h2><div id="entity-history">${t('common.loading')}</div></section>`);
+  await loadHistory($('#entity-history', main), `/departments/${encodeURIComponent(d.id)}/history`, ctx, { deptOf: () => '' });
 }
 
 /** #/departments/:id/responsibilities/new and #/responsibilities/:id/edit */
@@ -155,10 +158,11 @@ export async function renderResponsibilityForm(main, ctx) {
       const res = await busy(form, () => (editing
         ? write(`/responsibilities/${encodeURIComponent(v.id)}`, { ...body, status: f.status }, 'PATCH')
         : write(`/departments/${encodeURIComponent(deptId)}/responsibilities`, { id: f.id, ...body })));
-      toast(t('common.savedTx', { tx: shortId(res.tx_id, 12), block: res.block ?? '—' }), 'success');
+      toast(() => t('common.savedTx', { tx: shortId(res.tx_id, 12), block: res.block ?? '—' }), 'success');
       ctx.navigate(`#/departments/${encodeURIComponent(deptId)}`);
     } catch (err) {
-      toast(describeError(err), 'error');
+      toastError(err);
+      ctx.refresh({ keepEdits: true }); // re-read, keeping what was typed
     }
   });
 }

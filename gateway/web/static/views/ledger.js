@@ -1,21 +1,35 @@
 // Ledger panel (ledger kind, peer heights, recent blocks, live chaincode events) and the transaction view.
 import { t } from '../i18n.js';
 import { api, unwrap, streamEvents, describeError } from '../api.js';
-import { html, mount, errorBox, empty, fmtDateTime, txLink, $ } from '../ui.js';
+import { html, mount, errorBox, errorContent, empty, fmtDateTime, txLink, $ } from '../ui.js';
 
 const MAX_EVENTS = 100;
 const ENTITY_ROUTES = { catalog: 'catalogs', department: 'departments' };
 
+/**
+ * Peers and their heights, fitting a half-width card at 1280–1366 px and a phone: a peer's long
+ * name (peer0.civilaffairs.citydir.local) may break after its dots, its address and any error sit
+ * under it, the MSP and the height never wrap (on a phone the MSP moves under the name too).
+ */
+/** A dotted name that may wrap after each dot (and nowhere else unless it must). */
+const breakAfterDots = (name) => String(name || '').split('.').map((part, i) => html`${i ? html`.<wbr>` : ''}${part}`);
+
 function peersTable(peers) {
   if (!peers.length) return empty(t('ledger.noPeers'));
   const max = Math.max(...peers.map((p) => Number(p.height) || 0));
-  return html`<div class="table-wrap"><table id="peer-table"><thead><tr><th scope="col">${t('ledger.peer')}</th><th scope="col">MSP</th>
-    <th scope="col" class="hide-sm">${t('ledger.address')}</th><th scope="col">${t('ledger.height')}</th></tr></thead>
-    <tbody>${peers.map((p) => html`<tr><td class="mono">${p.peer || p.name}</td><td class="mono">${p.msp_id || p.org || ''}</td>
-      <td class="hide-sm mono small">${p.address || ''}</td>
-      <td>${p.height ?? html`<span class="badge badge-status badge-suspended">${t('ledger.unreachable')}</span>`}
-        ${p.height !== null && p.height !== undefined && Number(p.height) < max ? html` <span class="badge badge-status badge-pending">${t('ledger.behind', { n: max - p.height })}</span>` : ''}
-        ${p.error ? html`<div class="small muted">${p.error}</div>` : ''}</td></tr>`)}</tbody></table></div>`;
+  const known = (p) => p.height !== null && p.height !== undefined;
+  return html`<div class="table-wrap"><table id="peer-table" class="peer-table"><thead><tr>
+    <th scope="col">${t('ledger.peer')} <span class="muted">· ${t('ledger.address')}</span></th><th scope="col" class="hide-sm">MSP</th>
+    <th scope="col" class="peer-height">${t('ledger.height')}</th></tr></thead>
+    <tbody>${peers.map((p) => html`<tr data-peer="${p.peer || p.name || ''}">
+      <td class="peer-cell"><span class="mono peer-name">${breakAfterDots(p.peer || p.name)}</span>
+        <div class="mono small show-sm">${p.msp_id || p.org || ''}</div>
+        ${p.address ? html`<div class="mono small muted peer-address">${p.address}</div>` : ''}
+        ${p.error ? html`<div class="small peer-error">${p.error}</div>` : ''}</td>
+      <td class="mono peer-msp hide-sm">${p.msp_id || p.org || '—'}</td>
+      <td class="peer-height">${known(p) ? html`<strong>${p.height}</strong>` : html`<span class="badge badge-status badge-suspended">${t('ledger.unreachable')}</span>`}
+        ${known(p) && Number(p.height) < max ? html`<div><span class="badge badge-status badge-pending">${t('ledger.behind', { n: max - p.height })}</span></div>` : ''}</td>
+    </tr>`)}</tbody></table></div>`;
 }
 
 function blocksList(blocks) {
@@ -148,7 +162,7 @@ export async function render(main, ctx) {
       if (err?.name === 'AbortError' || stopped || paused) return;
       if (err?.status === 404 || err?.status === 401 || err?.status === 403) {
         setState('unavailable', 'off');
-        mount($('#events-empty', main) || list, describeError(err));
+        mount($('#events-empty', main) || list, errorContent(describeError(err)));
         return;
       }
     }
