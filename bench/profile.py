@@ -29,7 +29,7 @@ def run(net: Network, out: Path, stamp: str, log: Callable[[str], None]) -> int:
     except ImportError:
         log("pyinstrument is not installed: .venv/bin/pip install pyinstrument")
         return 2
-    from gateway.api import create_app
+    from gateway.app import create_app
     from gateway.config import load_config
 
     direct = None if net.embedded else fixtures.Direct(net)

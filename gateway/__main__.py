@@ -13,7 +13,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from gateway.api import create_app
+from gateway.app import create_app, warm_up
 from gateway.config import ConfigError, load_config
 
 
@@ -54,7 +54,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
-    create_app(config).run(host=host, port=port, threaded=True, use_reloader=False)
+    app = create_app(config)
+    warm_up(app)
+    app.run(host=host, port=port, threaded=True, use_reloader=False)
     return 0
 
 

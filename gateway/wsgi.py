@@ -18,7 +18,7 @@ but the access log records refused requests too). ``network/gateway.sh`` is the 
 
 from __future__ import annotations
 
-from gateway.api import create_app, warm_up
+from gateway.app import create_app, warm_up
 
 app = create_app()
 warm_up(app)

@@ -1,8 +1,10 @@
-"""The citydir directory contract: departments, responsibilities, catalogs and access rights."""
+"""The citydir directory contract: departments, responsibilities, catalogs and access rights.
+
+Its interface (schemas, function table, error codes, events) is ``chaincode.interface``."""
+
+from chaincode.interface import ARGUMENT_SCHEMAS, ENTITY_SCHEMAS, DirectoryError, ErrorCode
 
 from .contract import ACTIONS, DirectoryContract
-from .errors import DirectoryError, ErrorCode
-from .schemas import ARGUMENT_SCHEMAS, ENTITY_SCHEMAS
 
 __all__ = [
     "ACTIONS",

@@ -20,6 +20,8 @@ import json
 from collections.abc import Callable
 from datetime import datetime
 
+from chaincode.interface import Event
+
 from . import register
 from .authz import require_active, require_admin_of, require_member_of
 from .catalog import item_names
@@ -97,9 +99,9 @@ def request_access(ctx: Context, args: JSON) -> JSON:
         require_active(owner, "share data")
         by = {"msp_id": owner["msp_id"], "role": POLICY_ROLE, "subject": POLICY_SUBJECT}
         decision = {"by": by, "at": ledger.now_text, "reason": "the catalog is shared unconditionally"}
-        return _approve(ledger, request, None, owner, decision, None, "AccessApproved")
+        return _approve(ledger, request, None, owner, decision, None, Event.ACCESS_APPROVED)
     stored = _save_request(ledger, request, None, owner)
-    ledger.announce("AccessRequested", REQUEST, stored)
+    ledger.announce(Event.ACCESS_REQUESTED, REQUEST, stored)
     return {"request": stored, "grant": None}
 
 
@@ -119,12 +121,12 @@ def approve(ctx: Context, args: JSON) -> JSON:
     if "valid_until" in args:
         approver_until = _future_time(ledger, args["valid_until"], "decision.valid_until")
     decision = {"by": ctx.caller.actor(), "at": ledger.now_text, "reason": args["reason"]}
-    return _approve(ledger, current, current, owner, decision, approver_until, "AccessApproved")
+    return _approve(ledger, current, current, owner, decision, approver_until, Event.ACCESS_APPROVED)
 
 
 def reject(ctx: Context, args: JSON) -> JSON:
     current, owner = _pending_for_owner(ctx, args["id"], "reject access requests")
-    return _close(ctx, current, owner, "rejected", args["reason"], "AccessRejected")
+    return _close(ctx, current, owner, "rejected", args["reason"], Event.ACCESS_REJECTED)
 
 
 def withdraw(ctx: Context, args: JSON) -> JSON:
@@ -136,7 +138,7 @@ def withdraw(ctx: Context, args: JSON) -> JSON:
     _require_pending(current)
     _require_not_before(ledger, current)
     owner = ledger.require("department", current["owner_id"])
-    return _close(ctx, current, owner, "withdrawn", "withdrawn by the requester", "AccessWithdrawn")
+    return _close(ctx, current, owner, "withdrawn", "withdrawn by the requester", Event.ACCESS_WITHDRAWN)
 
 
 def get_request(ctx: Context, args: JSON) -> JSON:
@@ -334,7 +336,7 @@ def revoke(ctx: Context, args: JSON) -> JSON:
     revoked = {"by": ctx.caller.actor(), "at": ledger.now_text, "reason": args["reason"]}
     stored = _save_grant(ledger, {**current, "status": REVOKED, "revoked": revoked}, current, owner)
     register.remove(ledger, current["catalog_id"], in_force, current["id"], peer_of(owner["msp_id"]))
-    ledger.announce("GrantRevoked", GRANT, stored)
+    ledger.announce(Event.GRANT_REVOKED, GRANT, stored)
     return stored
 
 

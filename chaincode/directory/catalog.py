@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from chaincode.interface import Event
+
 from . import register
 from .authz import require_active, require_admin_of
 from .context import Context
@@ -35,7 +37,7 @@ def indexes(catalog: JSON) -> set[IndexEntry]:
 def create(ctx: Context, args: JSON) -> JSON:
     catalog, department = _prepare_new(ctx, args, "catalog")
     stored = _save_new(ctx.ledger, catalog, department)
-    ctx.ledger.announce("CatalogCreated", KIND, stored)
+    ctx.ledger.announce(Event.CATALOG_CREATED, KIND, stored)
     return stored
 
 
@@ -50,7 +52,7 @@ def create_many(ctx: Context, args: JSON) -> JSON:
         seen.add(new["id"])
         prepared.append(_prepare_new(ctx, new, root))
     ids = [_save_new(ctx.ledger, catalog, department)["id"] for catalog, department in prepared]
-    ctx.ledger.emit("CatalogsCreated", {"entity": KIND, "ids": ids, "version": 1})
+    ctx.ledger.emit(Event.CATALOGS_CREATED, {"entity": KIND, "ids": ids, "version": 1})
     return {"created": ids}
 
 
@@ -72,16 +74,16 @@ def update(ctx: Context, args: JSON) -> JSON:
     )
     changed["updated_at"] = ledger.now_text
     stored = _save(ledger, changed, current, department)
-    ledger.announce("CatalogUpdated", KIND, stored)
+    ledger.announce(Event.CATALOG_UPDATED, KIND, stored)
     return stored
 
 
 def publish(ctx: Context, args: JSON) -> JSON:
-    return _move(ctx, args["id"], "draft", "published", "CatalogPublished", None)
+    return _move(ctx, args["id"], "draft", "published", Event.CATALOG_PUBLISHED, None)
 
 
 def deprecate(ctx: Context, args: JSON) -> JSON:
-    return _move(ctx, args["id"], "published", "deprecated", "CatalogDeprecated", args.get("reason", ""))
+    return _move(ctx, args["id"], "published", "deprecated", Event.CATALOG_DEPRECATED, args.get("reason", ""))
 
 
 def get(ctx: Context, args: JSON) -> JSON:

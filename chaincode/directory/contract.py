@@ -1,8 +1,10 @@
 """The dispatcher: one JSON object in, one JSON document or one error out.
 
-Each function is an action validated by its schema (schemas.ARGUMENT_SCHEMAS); the
-action checks who may act (authz) and the rules beside the state they guard, then
-writes. Writes reach the stub only after the action returned without error.
+The functions, their kinds and their argument schemas are the interface's function table
+(``chaincode.interface.FUNCTIONS``); this module binds each to the action that runs it. Each
+argument is validated by its schema; the action checks who may act (authz) and the rules beside
+the state they guard, then writes. Writes reach the stub only after the action returned without
+error.
 """
 
 from __future__ import annotations
@@ -12,13 +14,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from chaincode.interface import FUNCTIONS, Kind
 from chaincode.shim.api import ERROR, OK, ChaincodeStub, Response
 
 from . import access, catalog, department, history, responsibility, usage
 from .context import Context
 from .errors import DirectoryError, internal, invalid_argument
 from .ledger import JSON, canonical_json
-from .schemas import ARGUMENT_SCHEMAS, parse_argument
+from .schemas import parse_argument
 
 log = logging.getLogger(__name__)
 
@@ -29,41 +32,47 @@ class Action:
     submit: bool  # a submitted transaction that writes and emits one event; else a query
 
 
-ACTIONS: dict[str, Action] = {
-    "RegisterDepartment": Action(department.register, True),
-    "UpdateDepartment": Action(department.update, True),
-    "SuspendDepartment": Action(department.suspend, True),
-    "ReactivateDepartment": Action(department.reactivate, True),
-    "GetDepartment": Action(department.get, False),
-    "ListDepartments": Action(department.list_departments, False),
-    "CreateResponsibility": Action(responsibility.create, True),
-    "UpdateResponsibility": Action(responsibility.update, True),
-    "GetResponsibility": Action(responsibility.get, False),
-    "ListResponsibilities": Action(responsibility.list_responsibilities, False),
-    "CreateCatalog": Action(catalog.create, True),
-    "CreateCatalogs": Action(catalog.create_many, True),
-    "UpdateCatalog": Action(catalog.update, True),
-    "PublishCatalog": Action(catalog.publish, True),
-    "DeprecateCatalog": Action(catalog.deprecate, True),
-    "GetCatalog": Action(catalog.get, False),
-    "ListCatalogs": Action(catalog.list_catalogs, False),
-    "RequestAccess": Action(access.request_access, True),
-    "ApproveRequest": Action(access.approve, True),
-    "RejectRequest": Action(access.reject, True),
-    "WithdrawRequest": Action(access.withdraw, True),
-    "GetAccessRequest": Action(access.get_request, False),
-    "ListAccessRequests": Action(access.list_requests, False),
-    "GetGrant": Action(access.get_grant, False),
-    "ListGrants": Action(access.list_grants, False),
-    "RevokeGrant": Action(access.revoke, True),
-    "CheckAccess": Action(access.check_access, False),
-    "RecordUsage": Action(usage.record, True),
-    "GetUsage": Action(usage.get, False),
-    "ListUsage": Action(usage.list_usage, False),
-    "GetHistory": Action(history.get_history, False),
-    "Ping": Action(history.ping, False),
+# What runs each function of the interface's table.
+_RUNS: dict[str, Callable[[Context, JSON], Any]] = {
+    "RegisterDepartment": department.register,
+    "UpdateDepartment": department.update,
+    "SuspendDepartment": department.suspend,
+    "ReactivateDepartment": department.reactivate,
+    "GetDepartment": department.get,
+    "ListDepartments": department.list_departments,
+    "CreateResponsibility": responsibility.create,
+    "UpdateResponsibility": responsibility.update,
+    "GetResponsibility": responsibility.get,
+    "ListResponsibilities": responsibility.list_responsibilities,
+    "CreateCatalog": catalog.create,
+    "CreateCatalogs": catalog.create_many,
+    "UpdateCatalog": catalog.update,
+    "PublishCatalog": catalog.publish,
+    "DeprecateCatalog": catalog.deprecate,
+    "GetCatalog": catalog.get,
+    "ListCatalogs": catalog.list_catalogs,
+    "RequestAccess": access.request_access,
+    "ApproveRequest": access.approve,
+    "RejectRequest": access.reject,
+    "WithdrawRequest": access.withdraw,
+    "GetAccessRequest": access.get_request,
+    "ListAccessRequests": access.list_requests,
+    "GetGrant": access.get_grant,
+    "ListGrants": access.list_grants,
+    "RevokeGrant": access.revoke,
+    "CheckAccess": access.check_access,
+    "RecordUsage": usage.record,
+    "GetUsage": usage.get,
+    "ListUsage": usage.list_usage,
+    "GetHistory": history.get_history,
+    "Ping": history.ping,
+    "GetMetadata": history.get_metadata,
 }
-assert set(ACTIONS) == set(ARGUMENT_SCHEMAS), "every function has exactly one argument schema"
+assert set(_RUNS) == set(FUNCTIONS), "every function of the interface has exactly one action"
+
+ACTIONS: dict[str, Action] = {
+    name: Action(_RUNS[name], function.kind is Kind.SUBMIT) for name, function in FUNCTIONS.items()
+}
 
 
 class DirectoryContract:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from chaincode.interface import Event
+
 from .authz import BUREAU_MSP, require_bureau_admin
 from .context import Context
 from .errors import conflict, failed_precondition, invalid_argument
@@ -49,7 +51,7 @@ def register(ctx: Context, args: JSON) -> JSON:
         "updated_at": now,
     }
     stored = _save(ledger, department, None)
-    ledger.announce("DepartmentRegistered", KIND, stored)
+    ledger.announce(Event.DEPARTMENT_REGISTERED, KIND, stored)
     return stored
 
 
@@ -70,7 +72,7 @@ def update(ctx: Context, args: JSON) -> JSON:
         _check_children(ledger, current["id"], changed["level"])
     changed["updated_at"] = ledger.now_text
     stored = _save(ledger, changed, current)
-    ledger.announce("DepartmentUpdated", KIND, stored)
+    ledger.announce(Event.DEPARTMENT_UPDATED, KIND, stored)
     return stored
 
 
@@ -84,7 +86,7 @@ def suspend(ctx: Context, args: JSON) -> JSON:
     suspension = {"by": ctx.caller.actor(), "at": now, "reason": args["reason"]}
     changed = {**current, "status": "suspended", "suspension": suspension, "updated_at": now}
     stored = _save(ledger, changed, current)
-    ledger.announce("DepartmentSuspended", KIND, stored)
+    ledger.announce(Event.DEPARTMENT_SUSPENDED, KIND, stored)
     return stored
 
 
@@ -96,7 +98,7 @@ def reactivate(ctx: Context, args: JSON) -> JSON:
         raise failed_precondition(f"department {current['id']} is not suspended", id=current["id"])
     changed = {**current, "status": "active", "suspension": None, "updated_at": ledger.now_text}
     stored = _save(ledger, changed, current)
-    ledger.announce("DepartmentReactivated", KIND, stored)
+    ledger.announce(Event.DEPARTMENT_REACTIVATED, KIND, stored)
     return stored
 
 

@@ -1,40 +1,22 @@
-"""The contract's one error type and the codes the gateway maps to HTTP statuses."""
+"""The contract's refusals. The error type, its codes and its wire format are the interface's
+(``chaincode.interface.errors``); these are the contract's shorthands for raising them."""
 
 from __future__ import annotations
 
-import json
-from enum import StrEnum
 from typing import Any
 
+from chaincode.interface.errors import DirectoryError, ErrorCode, invalid_argument
 
-class ErrorCode(StrEnum):
-    INVALID_ARGUMENT = "INVALID_ARGUMENT"
-    NOT_FOUND = "NOT_FOUND"
-    FORBIDDEN = "FORBIDDEN"
-    CONFLICT = "CONFLICT"
-    FAILED_PRECONDITION = "FAILED_PRECONDITION"
-    INTERNAL = "INTERNAL"
-
-
-class DirectoryError(Exception):
-    """A refusal the caller should understand; returned as the peer response's message."""
-
-    def __init__(self, code: ErrorCode, message: str, details: dict[str, Any] | None = None) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.details: dict[str, Any] = dict(details or {})
-
-    def to_json(self) -> str:
-        body = {"code": self.code.value, "message": self.message, "details": self.details}
-        return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
-def invalid_argument(message: str, field: str | None = None, **details: Any) -> DirectoryError:
-    """``details.field`` names the field at fault (the first one, when there are several)."""
-    return DirectoryError(
-        ErrorCode.INVALID_ARGUMENT, message, {"field": field, **details} if field else details
-    )
+__all__ = [
+    "DirectoryError",
+    "ErrorCode",
+    "conflict",
+    "failed_precondition",
+    "forbidden",
+    "internal",
+    "invalid_argument",
+    "not_found",
+]
 
 
 def not_found(entity: str, entity_id: str) -> DirectoryError:

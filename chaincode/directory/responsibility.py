@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from chaincode.interface import Event
+
 from .authz import require_active, require_admin_of
 from .context import Context
 from .errors import conflict
@@ -37,7 +39,7 @@ def create(ctx: Context, args: JSON) -> JSON:
     }
     policy = peer_of(department["msp_id"])
     stored = ledger.save(KIND, responsibility, previous=None, policy=policy, indexes=indexes)
-    ledger.announce("ResponsibilityCreated", KIND, stored)
+    ledger.announce(Event.RESPONSIBILITY_CREATED, KIND, stored)
     return stored
 
 
@@ -51,7 +53,7 @@ def update(ctx: Context, args: JSON) -> JSON:
     changed["updated_at"] = ledger.now_text
     policy = peer_of(department["msp_id"])
     stored = ledger.save(KIND, changed, previous=current, policy=policy, indexes=indexes)
-    ledger.announce("ResponsibilityUpdated", KIND, stored)
+    ledger.announce(Event.RESPONSIBILITY_UPDATED, KIND, stored)
     return stored
 
 

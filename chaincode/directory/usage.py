@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 
+from chaincode.interface import Event
 from chaincode.shim.api import create_composite_key
 
 from . import register
@@ -91,7 +92,7 @@ def record(ctx: Context, args: JSON) -> JSON:
     stored = ledger.save(KIND, usage, previous=None, policy=policy, indexes=indexes)
     mark = {"grant_id": grant["id"], "usage_id": usage_id, "at": usage["at"]}
     ledger.put_json(mark_key(grant["id"]), mark, policy)
-    ledger.announce("UsageRecorded", KIND, stored)
+    ledger.announce(Event.USAGE_RECORDED, KIND, stored)
     return stored
 
 

@@ -1,4 +1,4 @@
-"""The citydir REST API, ``/api/v1``: a Flask app factory and one blueprint per domain area.
+"""The citydir REST API, ``/api/v1``: one blueprint per domain area.
 
     departments.py  departments and responsibilities
     catalogs.py     catalogs and full-text search
@@ -6,102 +6,17 @@
     ops.py          events (SSE), ledger, transactions, health, metrics, OpenAPI
 
 Every call is made with the caller's own Fabric identity (``ledger.py``); the gateway adds
-no authorization of its own. ``routes.py`` holds the route table that drives both the URL map
-and ``/openapi.json``; ``errors.py`` documents the HTTP status of every error.
+no authorization of its own. ``routes.py`` holds the route table that drives the URL map, the
+generic views (``generic.py``) and ``/openapi.json``; importing this package fills it.
+``errors.py`` documents the HTTP status of every error. The app that serves the API (and the
+admin web page beside it) is built by ``gateway.app.create_app``.
 """
 
 from __future__ import annotations
 
-import logging
-import threading
-import time
-from collections.abc import Mapping
-from typing import Any
-
-from flask import Flask, Response, g, request
-
 from gateway.api import access, catalogs, departments, ops
-from gateway.api.actions import load_argument_schemas
-from gateway.api.errors import register_error_handlers
-from gateway.api.ledger import BlockCache, LedgerFactory
-from gateway.api.metrics import Metrics
-from gateway.api.routes import API_PREFIX
-from gateway.api.search import CatalogIndex
-from gateway.api.services import EXTENSION, Services
-from gateway.config import GatewayConfig, load_config, parse_config
-from gateway.ledgers import connector_for
-from gateway.web import web_bp
+from gateway.api.routes import API_PREFIX, ROUTES
 
 BLUEPRINTS = (departments.bp, catalogs.bp, access.bp, ops.bp)
 
-
-def create_app(
-    config: Mapping[str, Any] | GatewayConfig | None = None, ledger_factory: LedgerFactory | None = None
-) -> Flask:
-    """``config``: the parsed gateway configuration (a dict as in ``gateway.config``), or None to
-    read ``$CITYDIR_GATEWAY_CONFIG``. ``ledger_factory``: identity → Ledger; the real Fabric
-    or embedded connector the configuration names by default, a fake in unit tests."""
-    if config is None:
-        gateway_config = load_config()
-    elif isinstance(config, GatewayConfig):
-        gateway_config = config
-    else:
-        gateway_config = parse_config(config)
-
-    app = Flask(__name__, static_folder=None)  # the admin web page (gateway.web) brings its own
-    app.config["MAX_CONTENT_LENGTH"] = gateway_config.limits.max_content_length
-    app.json.ensure_ascii = False  # type: ignore[attr-defined]  # zh names stay readable
-    app.json.sort_keys = False  # type: ignore[attr-defined]
-
-    metrics = Metrics()
-    svc = Services(
-        config=gateway_config,
-        ledger_factory=ledger_factory or connector_for(gateway_config, timer=metrics.observe_fabric),
-        metrics=metrics,
-        blocks=BlockCache(gateway_config.limits.block_cache_size),
-        index=CatalogIndex(),
-        schemas=load_argument_schemas(),
-    )
-    # Every write emits one event carrying its block: knowing them ahead saves a qscc lookup
-    # per entity when reads add `ledger.block`.
-    svc.index = CatalogIndex(
-        svc.service_ledger, on_event=lambda event: svc.blocks.put(event.tx_id, event.block)
-    )
-    app.extensions[EXTENSION] = svc
-
-    for blueprint in BLUEPRINTS:
-        app.register_blueprint(blueprint, url_prefix=API_PREFIX)
-    app.register_blueprint(web_bp)  # the admin web page, a client of the API like any other
-    register_error_handlers(app)
-
-    @app.before_request
-    def _start_clock() -> None:
-        g.started = time.perf_counter()
-
-    @app.after_request
-    def _observe(response: Response) -> Response:
-        # The rule, not the path: bounded label cardinality (ids never become labels).
-        rule = request.url_rule.rule if request.url_rule is not None else "unmatched"
-        started = g.get("started", time.perf_counter())
-        metrics.observe_request(rule, request.method, response.status_code, time.perf_counter() - started)
-        return response
-
-    return app
-
-
-def warm_up(app: Flask) -> threading.Thread:
-    """Build the search index and start following events now, not on the first search.
-
-    Run by the WSGI entry point; a failure is logged and the index builds on first use instead.
-    """
-    svc: Services = app.extensions[EXTENSION]
-
-    def build() -> None:
-        try:
-            svc.index.ensure_ready()
-        except Exception:
-            logging.getLogger(__name__).warning("warm-up of the catalog index failed", exc_info=True)
-
-    thread = threading.Thread(target=build, name="citydir-warm-up", daemon=True)
-    thread.start()
-    return thread
+__all__ = ["API_PREFIX", "BLUEPRINTS", "ROUTES"]

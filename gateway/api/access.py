@@ -1,14 +1,16 @@
-"""Access requests, grants, access checks and usage records."""
+"""Access requests, grants, access checks and usage records.
+
+The three listings are hand-written (they default to the caller's department, or choose between
+two filters); every other route is one chaincode call (generic views)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, g, jsonify
+from flask import Blueprint, g
 from flask.typing import ResponseReturnValue
 
-from gateway.api.actions import json_body, page_arg, query, read, read_page, submit, with_path
-from gateway.api.catalogs import read_history
+from gateway.api.actions import page_arg, query, read_page
 from gateway.api.errors import bad_request
-from gateway.api.routes import PAGE, Body, Param, query_args, route
+from gateway.api.routes import PAGE, Param, Read, Submit, history_of, query_args, route, serve
 
 bp = Blueprint("access", __name__)
 
@@ -70,69 +72,55 @@ def list_access_requests() -> ResponseReturnValue:
     return read_page("ListAccessRequests", page_arg(**{side: department}, status=q.get("status")))
 
 
-@route(
+serve(
     bp,
     "/access-requests",
     "POST",
+    "request_access",
+    Submit("RequestAccess"),
     summary="Request access to a catalog's items",
-    chaincode="RequestAccess",
-    body=Body("RequestAccess"),
     status=201,
 )
-def request_access() -> ResponseReturnValue:
-    return submit("RequestAccess", json_body())
-
-
-@route(bp, "/access-requests/<id>", "GET", summary="Get an access request", chaincode="GetAccessRequest")
-def get_access_request(id: str) -> ResponseReturnValue:
-    return read("GetAccessRequest", {"id": id})
-
-
-@route(
+serve(
+    bp,
+    "/access-requests/<id>",
+    "GET",
+    "get_access_request",
+    Read("GetAccessRequest"),
+    summary="Get an access request",
+)
+serve(
     bp,
     "/access-requests/<id>/history",
     "GET",
+    "access_request_history",
+    history_of("request"),
     summary="An access request's versions (the request alone, not its grant), newest first",
-    chaincode="GetHistory",
 )
-def access_request_history(id: str) -> ResponseReturnValue:
-    return read_history("request", id)
-
-
-@route(
+serve(
     bp,
     "/access-requests/<id>/approve",
     "POST",
+    "approve_request",
+    Submit("ApproveRequest"),
     summary="Approve a request (creates its grant)",
-    chaincode="ApproveRequest",
-    body=Body("ApproveRequest", ("id",)),
 )
-def approve_request(id: str) -> ResponseReturnValue:
-    return submit("ApproveRequest", with_path(json_body(), id=id), status=200)
-
-
-@route(
+serve(
     bp,
     "/access-requests/<id>/reject",
     "POST",
+    "reject_request",
+    Submit("RejectRequest"),
     summary="Reject a request",
-    chaincode="RejectRequest",
-    body=Body("RejectRequest", ("id",)),
 )
-def reject_request(id: str) -> ResponseReturnValue:
-    return submit("RejectRequest", with_path(json_body(), id=id), status=200)
-
-
-@route(
+serve(
     bp,
     "/access-requests/<id>/withdraw",
     "POST",
+    "withdraw_request",
+    Submit("WithdrawRequest"),
     summary="Withdraw one's own request",
-    chaincode="WithdrawRequest",
-    body=Body("WithdrawRequest", ("id",)),
 )
-def withdraw_request(id: str) -> ResponseReturnValue:
-    return submit("WithdrawRequest", with_path(json_body(required=False), id=id), status=200)
 
 
 # --- grants ------------------------------------------------------------------------------------
@@ -160,46 +148,32 @@ def list_grants() -> ResponseReturnValue:
     return read_page("ListGrants", page_arg(grantee_id=grantee, status=q.get("status")))
 
 
-@route(bp, "/grants/<id>", "GET", summary="Get a grant", chaincode="GetGrant")
-def get_grant(id: str) -> ResponseReturnValue:
-    return read("GetGrant", {"id": id})
-
-
-@route(
+serve(bp, "/grants/<id>", "GET", "get_grant", Read("GetGrant"), summary="Get a grant")
+serve(
     bp,
     "/grants/<id>/history",
     "GET",
+    "grant_history",
+    history_of("grant"),
     summary="A grant's versions as stored (status as written, not as of now), newest first",
-    chaincode="GetHistory",
 )
-def grant_history(id: str) -> ResponseReturnValue:
-    return read_history("grant", id)
-
-
-@route(
+serve(
     bp,
     "/grants/<id>/revoke",
     "POST",
+    "revoke_grant",
+    Submit("RevokeGrant"),
     summary="Revoke a grant",
-    chaincode="RevokeGrant",
-    body=Body("RevokeGrant", ("id",)),
 )
-def revoke_grant(id: str) -> ResponseReturnValue:
-    return submit("RevokeGrant", with_path(json_body(), id=id), status=200)
-
-
-@route(
+serve(
     bp,
     "/access-check",
     "GET",
+    "check_access",
+    Read("CheckAccess", query={"department": "department_id", "catalog": "catalog_id"}),
     summary="May a department use an item of a catalog now?",
-    chaincode="CheckAccess",
     query=(Param("department", required=True), Param("catalog", required=True), Param("item", required=True)),
 )
-def check_access() -> ResponseReturnValue:
-    q = query_args()
-    arg = {"department_id": q["department"], "catalog_id": q["catalog"], "item": q["item"]}
-    return jsonify({"data": query("CheckAccess", arg)})
 
 
 # --- usage -------------------------------------------------------------------------------------
@@ -221,30 +195,21 @@ def list_usage() -> ResponseReturnValue:
     return read_page("ListUsage", page_arg(department_id=acting_department(chosen.get("department"))))
 
 
-@route(
+serve(
     bp,
     "/usage",
     "POST",
+    "record_usage",
+    Submit("RecordUsage"),
     summary="Record a use of granted data",
-    chaincode="RecordUsage",
-    body=Body("RecordUsage"),
     status=201,
 )
-def record_usage() -> ResponseReturnValue:
-    return submit("RecordUsage", json_body())
-
-
-@route(bp, "/usage/<id>", "GET", summary="Get a usage record", chaincode="GetUsage")
-def get_usage(id: str) -> ResponseReturnValue:
-    return read("GetUsage", {"id": id})
-
-
-@route(
+serve(bp, "/usage/<id>", "GET", "get_usage", Read("GetUsage"), summary="Get a usage record")
+serve(
     bp,
     "/usage/<id>/history",
     "GET",
+    "usage_history",
+    history_of("usage"),
     summary="A usage record's versions, newest first",
-    chaincode="GetHistory",
 )
-def usage_history(id: str) -> ResponseReturnValue:
-    return read_history("usage", id)

@@ -1,13 +1,12 @@
 """What every route does with the ledger: read the body, check it against the chaincode's own
 schema, call the chaincode as the caller, add each entity's block, and shape the answer.
 
-Edge validation uses ``chaincode.directory.schemas.ARGUMENT_SCHEMAS`` when it can be imported,
-so a bad request is refused before any Fabric call; without it the chaincode still checks.
+Edge validation uses the contract's published interface (``chaincode.interface``), so a bad
+request is refused before any Fabric call, with the very error the chaincode would answer.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
 import random
 import time
@@ -17,22 +16,13 @@ from typing import Any
 from flask import g, jsonify, request
 from flask.typing import ResponseReturnValue
 
-from chaincode.directory.schemas import load_strict_json
+from chaincode.interface import load_strict_json
 from gateway.api.errors import CHAINCODE_STATUS, ApiError, bad_request
 from gateway.api.ledger import Ledger, LedgerError, Submitted, TransactionInvalid
 from gateway.api.routes import query_args
 from gateway.api.services import services
 
 log = logging.getLogger(__name__)
-
-
-def load_argument_schemas() -> Mapping[str, Any] | None:
-    try:
-        module = importlib.import_module("chaincode.directory.schemas")
-    except ImportError:
-        return None
-    schemas = getattr(module, "ARGUMENT_SCHEMAS", None)
-    return schemas if isinstance(schemas, Mapping) else None
 
 
 def validate_argument(function: str, arg: Mapping[str, Any]) -> None:
@@ -133,6 +123,15 @@ def read_page(function: str, arg: Mapping[str, Any]) -> ResponseReturnValue:
     return jsonify(
         {"data": items, "bookmark": page.get("bookmark", ""), "count": page.get("count", len(items))}
     )
+
+
+def read_history(function: str, arg: Mapping[str, Any]) -> ResponseReturnValue:
+    """Every committed version of an entity, newest first (``GetHistory``):
+    ``{"data": [{tx_id, timestamp, value, is_delete, block}]}``, ``value.ledger.block`` added too."""
+    entries = query(function, arg) or []
+    for entry in entries:
+        entry["block"] = block_of(entry["tx_id"]) if isinstance(entry.get("tx_id"), str) else None
+    return jsonify({"data": add_blocks(entries)})
 
 
 def submit(function: str, arg: Mapping[str, Any], status: int = 201) -> ResponseReturnValue:

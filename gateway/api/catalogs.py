@@ -1,4 +1,7 @@
-"""Data catalogs: the directory's published data sets, and full-text search over them."""
+"""Data catalogs: the directory's published data sets, and full-text search over them.
+
+Listing is hand-written (with ``q`` it searches the off-chain index); every other route is one
+chaincode call (generic views)."""
 
 from __future__ import annotations
 
@@ -7,20 +10,11 @@ from typing import Any
 from flask import Blueprint, jsonify
 from flask.typing import ResponseReturnValue
 
-from gateway.api.actions import (
-    add_blocks,
-    block_of,
-    json_body,
-    page_arg,
-    query,
-    read,
-    read_page,
-    submit,
-    with_path,
-)
+from chaincode.interface import ErrorCode
+from gateway.api.actions import add_blocks, page_arg, query, read_page
 from gateway.api.errors import bad_request
 from gateway.api.ledger import ChaincodeError
-from gateway.api.routes import PAGE, Body, Param, query_args, route
+from gateway.api.routes import PAGE, Param, Read, Submit, history_of, query_args, route, serve
 from gateway.api.services import services
 
 bp = Blueprint("catalogs", __name__)
@@ -88,7 +82,8 @@ def _search(text: str, filters: dict[str, str]) -> ResponseReturnValue:
         try:
             catalog = query("GetCatalog", {"id": catalog_id})
         except ChaincodeError as exc:
-            if exc.code in ("NOT_FOUND", "FORBIDDEN"):  # gone since indexed, or not for this caller
+            # gone since indexed, or not for this caller
+            if exc.code in (ErrorCode.NOT_FOUND, ErrorCode.FORBIDDEN):
                 continue
             raise
         index.upsert(catalog)  # the ledger's answer is fresher than the index
@@ -98,85 +93,54 @@ def _search(text: str, filters: dict[str, str]) -> ResponseReturnValue:
     return jsonify({"data": add_blocks(items), "bookmark": next_bookmark, "count": len(items)})
 
 
-@route(
+serve(
     bp,
     "/catalogs",
     "POST",
+    "create_catalog",
+    Submit("CreateCatalog"),
     summary="Create a catalog (draft)",
-    chaincode="CreateCatalog",
-    body=Body("CreateCatalog"),
     status=201,
 )
-def create_catalog() -> ResponseReturnValue:
-    return submit("CreateCatalog", json_body())
-
-
-@route(
+serve(
     bp,
     "/catalogs/batch",
     "POST",
+    "create_catalogs",
+    Submit("CreateCatalogs"),
     summary="Create up to 100 catalogs in one transaction",
-    chaincode="CreateCatalogs",
-    body=Body("CreateCatalogs"),
     status=201,
 )
-def create_catalogs() -> ResponseReturnValue:
-    return submit("CreateCatalogs", json_body())
-
-
-@route(bp, "/catalogs/<id>", "GET", summary="Get a catalog", chaincode="GetCatalog")
-def get_catalog(id: str) -> ResponseReturnValue:
-    return read("GetCatalog", {"id": id})
-
-
-@route(
+serve(bp, "/catalogs/<id>", "GET", "get_catalog", Read("GetCatalog"), summary="Get a catalog")
+serve(
     bp,
     "/catalogs/<id>",
     "PATCH",
+    "update_catalog",
+    Submit("UpdateCatalog"),
     summary="Update a catalog (version + 1)",
-    chaincode="UpdateCatalog",
-    body=Body("UpdateCatalog", ("id",)),
 )
-def update_catalog(id: str) -> ResponseReturnValue:
-    return submit("UpdateCatalog", with_path(json_body(), id=id), status=200)
-
-
-@route(
+serve(
     bp,
     "/catalogs/<id>/publish",
     "POST",
+    "publish_catalog",
+    Submit("PublishCatalog"),
     summary="Publish a catalog",
-    chaincode="PublishCatalog",
-    body=Body("PublishCatalog", ("id",)),
 )
-def publish_catalog(id: str) -> ResponseReturnValue:
-    return submit("PublishCatalog", with_path(json_body(required=False), id=id), status=200)
-
-
-@route(
+serve(
     bp,
     "/catalogs/<id>/deprecate",
     "POST",
+    "deprecate_catalog",
+    Submit("DeprecateCatalog"),
     summary="Deprecate a catalog",
-    chaincode="DeprecateCatalog",
-    body=Body("DeprecateCatalog", ("id",)),
 )
-def deprecate_catalog(id: str) -> ResponseReturnValue:
-    return submit("DeprecateCatalog", with_path(json_body(required=False), id=id), status=200)
-
-
-def read_history(entity: str, entity_id: str) -> ResponseReturnValue:
-    """Every committed version of an entity, newest first (``GetHistory``), for each kind's
-    ``/<kind>/<id>/history`` route: ``{"data": [{tx_id, timestamp, value, is_delete, block}]}``,
-    ``value.ledger.block`` added too. (Shared by the blueprints; it would sit in actions.py.)"""
-    entries = query("GetHistory", {"entity": entity, "id": entity_id}) or []
-    for entry in entries:
-        entry["block"] = block_of(entry["tx_id"]) if isinstance(entry.get("tx_id"), str) else None
-    return jsonify({"data": add_blocks(entries)})
-
-
-@route(
-    bp, "/catalogs/<id>/history", "GET", summary="A catalog's versions, newest first", chaincode="GetHistory"
+serve(
+    bp,
+    "/catalogs/<id>/history",
+    "GET",
+    "catalog_history",
+    history_of("catalog"),
+    summary="A catalog's versions, newest first",
 )
-def catalog_history(id: str) -> ResponseReturnValue:
-    return read_history("catalog", id)

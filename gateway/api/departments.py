@@ -1,145 +1,103 @@
-"""Departments and their responsibilities."""
+"""Departments and their responsibilities: every route is one chaincode call (generic views)."""
 
 from __future__ import annotations
 
 from flask import Blueprint
-from flask.typing import ResponseReturnValue
 
-from gateway.api.actions import json_body, page_arg, read, read_page, submit, with_path
-from gateway.api.catalogs import read_history
-from gateway.api.routes import PAGE, Body, Param, query_args, route
+from gateway.api.routes import PAGE, Page, Param, Read, Submit, history_of, serve
 
 bp = Blueprint("departments", __name__)
 
-
-@route(
+serve(
     bp,
     "/departments",
     "GET",
+    "list_departments",
+    Page("ListDepartments", query={"parent": "parent_id"}),
     summary="List departments",
-    chaincode="ListDepartments",
     query=(Param("parent", description="parent department id"), Param("msp_id"), Param("status"), *PAGE),
 )
-def list_departments() -> ResponseReturnValue:
-    q = query_args()
-    return read_page(
-        "ListDepartments", page_arg(parent_id=q.get("parent"), msp_id=q.get("msp_id"), status=q.get("status"))
-    )
-
-
-@route(
+serve(
     bp,
     "/departments",
     "POST",
+    "register_department",
+    Submit("RegisterDepartment"),
     summary="Register a department",
-    chaincode="RegisterDepartment",
-    body=Body("RegisterDepartment"),
     status=201,
 )
-def register_department() -> ResponseReturnValue:
-    return submit("RegisterDepartment", json_body())
-
-
-@route(bp, "/departments/<id>", "GET", summary="Get a department", chaincode="GetDepartment")
-def get_department(id: str) -> ResponseReturnValue:
-    return read("GetDepartment", {"id": id})
-
-
-@route(
+serve(bp, "/departments/<id>", "GET", "get_department", Read("GetDepartment"), summary="Get a department")
+serve(
     bp,
     "/departments/<id>/history",
     "GET",
+    "department_history",
+    history_of("department"),
     summary="A department's versions, newest first",
-    chaincode="GetHistory",
 )
-def department_history(id: str) -> ResponseReturnValue:
-    return read_history("department", id)
-
-
-@route(
+serve(
     bp,
     "/departments/<id>",
     "PATCH",
+    "update_department",
+    Submit("UpdateDepartment"),
     summary="Update a department",
-    chaincode="UpdateDepartment",
-    body=Body("UpdateDepartment", ("id",)),
 )
-def update_department(id: str) -> ResponseReturnValue:
-    return submit("UpdateDepartment", with_path(json_body(), id=id), status=200)
-
-
-@route(
+serve(
     bp,
     "/departments/<id>/suspend",
     "POST",
+    "suspend_department",
+    Submit("SuspendDepartment"),
     summary="Suspend a department",
-    chaincode="SuspendDepartment",
-    body=Body("SuspendDepartment", ("id",)),
 )
-def suspend_department(id: str) -> ResponseReturnValue:
-    return submit("SuspendDepartment", with_path(json_body(), id=id), status=200)
-
-
-@route(
+serve(
     bp,
     "/departments/<id>/reactivate",
     "POST",
+    "reactivate_department",
+    Submit("ReactivateDepartment"),
     summary="Reactivate a department",
-    chaincode="ReactivateDepartment",
-    body=Body("ReactivateDepartment", ("id",)),
 )
-def reactivate_department(id: str) -> ResponseReturnValue:
-    return submit("ReactivateDepartment", with_path(json_body(required=False), id=id), status=200)
-
-
-@route(
+serve(
     bp,
     "/departments/<id>/responsibilities",
     "GET",
+    "list_responsibilities",
+    Page("ListResponsibilities", path={"id": "department_id"}),
     summary="List a department's responsibilities",
-    chaincode="ListResponsibilities",
     query=PAGE,
 )
-def list_responsibilities(id: str) -> ResponseReturnValue:
-    return read_page("ListResponsibilities", page_arg(department_id=id))
-
-
-@route(
+serve(
     bp,
     "/departments/<id>/responsibilities",
     "POST",
+    "create_responsibility",
+    Submit("CreateResponsibility", path={"id": "department_id"}),
     summary="Create a responsibility of a department",
-    chaincode="CreateResponsibility",
-    body=Body("CreateResponsibility", ("department_id",)),
     status=201,
 )
-def create_responsibility(id: str) -> ResponseReturnValue:
-    return submit("CreateResponsibility", with_path(json_body(), department_id=id))
-
-
-@route(bp, "/responsibilities/<id>", "GET", summary="Get a responsibility", chaincode="GetResponsibility")
-def get_responsibility(id: str) -> ResponseReturnValue:
-    return read("GetResponsibility", {"id": id})
-
-
-@route(
+serve(
+    bp,
+    "/responsibilities/<id>",
+    "GET",
+    "get_responsibility",
+    Read("GetResponsibility"),
+    summary="Get a responsibility",
+)
+serve(
     bp,
     "/responsibilities/<id>/history",
     "GET",
+    "responsibility_history",
+    history_of("responsibility"),
     summary="A responsibility's versions, newest first",
-    chaincode="GetHistory",
 )
-def responsibility_history(id: str) -> ResponseReturnValue:
-    return read_history("responsibility", id)
-
-
-@route(
+serve(
     bp,
     "/responsibilities/<id>",
     "PATCH",
+    "update_responsibility",
+    Submit("UpdateResponsibility"),
     summary="Update a responsibility",
-    chaincode="UpdateResponsibility",
-    body=Body("UpdateResponsibility", ("id",)),
 )
-def update_responsibility(id: str) -> ResponseReturnValue:
-    return submit("UpdateResponsibility", with_path(json_body(), id=id), status=200)

@@ -36,6 +36,7 @@ from flask import Flask, jsonify
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
+from chaincode.interface import ErrorCode
 from gateway.api.ledger import (
     ChaincodeError,
     CommitUnknown,
@@ -46,14 +47,17 @@ from gateway.api.ledger import (
 
 log = logging.getLogger(__name__)
 
-CHAINCODE_STATUS = {
-    "INVALID_ARGUMENT": 400,
-    "FORBIDDEN": 403,
-    "NOT_FOUND": 404,
-    "CONFLICT": 409,
-    "FAILED_PRECONDITION": 409,
-    "INTERNAL": 500,
+# The chaincode's codes are the interface's (``chaincode.interface.ErrorCode``); their HTTP
+# statuses are the gateway's business, and every code has one.
+CHAINCODE_STATUS: dict[str, int] = {
+    ErrorCode.INVALID_ARGUMENT: 400,
+    ErrorCode.FORBIDDEN: 403,
+    ErrorCode.NOT_FOUND: 404,
+    ErrorCode.CONFLICT: 409,
+    ErrorCode.FAILED_PRECONDITION: 409,
+    ErrorCode.INTERNAL: 500,
 }
+assert set(CHAINCODE_STATUS) == set(ErrorCode), "every chaincode error code has an HTTP status"
 
 # The gateway's own codes that a caller may act on; defined here only.
 TOKEN_IN_QUERY = "TOKEN_IN_QUERY"
@@ -89,7 +93,7 @@ class ApiError(Exception):
 
 
 def bad_request(message: str, **details: Any) -> ApiError:
-    return ApiError(400, "INVALID_ARGUMENT", message, details)
+    return ApiError(400, ErrorCode.INVALID_ARGUMENT.value, message, details)
 
 
 def unauthenticated(message: str) -> ApiError:

@@ -1,8 +1,9 @@
 """OpenAPI 3.1 document, generated from the route table (``gateway.api.routes.ROUTES``).
 
-Request bodies reference the chaincode's own argument schemas (``components/schemas/<Function>``)
-when ``chaincode.directory.schemas`` is importable; a body whose fields partly come from the path
-gets a derived ``<Function>Body`` schema without them.
+Request bodies reference the chaincode's own argument schemas (``components/schemas/<Function>``,
+from its published interface, ``chaincode.interface``); a body whose fields partly come from the
+path gets a derived ``<Function>Body`` schema without them. A path parameter has the schema of
+the argument field the route declares it fills.
 """
 
 from __future__ import annotations
@@ -115,11 +116,8 @@ _PATH_SCHEMAS: dict[str, dict[str, Any]] = {"tx_id": {"type": "string", "pattern
 def _path_schema(route: Route, name: str, schemas: Mapping[str, Any] | None) -> dict[str, Any]:
     """The schema of the chaincode argument field a path parameter fills, so the document does not
     promise that any string is a valid id; a plain string when no schema says more."""
-    field = name
-    if route.body is not None and len(route.body.from_path) == len(route.path_params):
-        field = route.body.from_path[route.path_params.index(name)]
-    functions = ([route.body.function] if route.body else []) + list(route.chaincode)
-    for function in functions:
+    field = dict(route.path_fields).get(name, name)
+    for function in route.chaincode:
         properties = (schemas or {}).get(function, {}).get("properties", {})
         if isinstance(properties.get(field), Mapping):
             return copy.deepcopy(dict(properties[field]))

@@ -137,7 +137,8 @@ def healthz() -> ResponseReturnValue:
     bp,
     "/readyz",
     "GET",
-    summary="A peer answers and the chaincode evaluates Ping; names the ledger kind",
+    summary="A peer answers and the chaincode evaluates Ping; names the ledger kind, and whether the "
+    "chaincode's interface (GetMetadata) is the gateway's",
     auth=False,
 )
 def readyz() -> ResponseReturnValue:
@@ -158,6 +159,9 @@ def readyz() -> ResponseReturnValue:
         if not isinstance(exc, LedgerError):
             log.warning("readiness probe failed", exc_info=True)
         return jsonify({"ready": False, "reason": f"{type(exc).__name__}: {exc}", **base, **checks}), 503
+    # Whether the chaincode deployed speaks this gateway's interface: reported, not a readiness
+    # condition (the chaincode still decides every call).
+    checks["interface"] = svc.interface.report(probe)
     return jsonify({"ready": True, **base, **checks})
 
 

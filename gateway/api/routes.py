@@ -1,24 +1,30 @@
-"""The route table: one ``Route`` per endpoint, the single source of both Flask's URL map and
-``/openapi.json`` (so the two cannot drift).
+"""The route table: one ``Route`` per endpoint, the single source of Flask's URL map, of the
+views that call the chaincode, and of ``/openapi.json`` (so none of them can drift).
 
-``@route(...)`` registers the view on its blueprint and records its spec; the wrapper it
-installs, in this order: refuses a credential in the query string (400, on every route: it
-must never travel in a URL), authenticates (unless the route is open), refuses a body that is
-not JSON on routes that take one (415), and parses the query string against the declared
-parameters (unknown parameters are a 400, not silently ignored).
+A route that only calls one chaincode function declares how (its ``Call``: ``Read``, ``Page``,
+``History`` or ``Submit``, with the function, which argument fields the path and the query
+string fill, and its status) and is served by the generic views (``gateway.api.generic``):
+``serve(...)``. A route with logic of its own (search, events, the acting department, ops) is
+a hand-written view: ``@route(...)``.
+
+Every view is wrapped, in this order: refuses a credential in the query string (400, on every
+route: it must never travel in a URL), authenticates (unless the route is open), refuses a
+body that is not JSON on routes that take one (415), and parses the query string against the
+declared parameters (unknown parameters are a 400, not silently ignored).
 """
 
 from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, TypeVar
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, TypeVar
 
 from flask import Blueprint, g, request
 from flask.typing import ResponseReturnValue
 
+from chaincode.interface import ARGUMENT_SCHEMAS, FUNCTIONS, Kind
 from gateway.api.errors import bad_request, unsupported_media_type
 
 API_PREFIX = "/api/v1"
@@ -86,10 +92,50 @@ WAIT = Param("wait", "boolean", "false: answer 202 once ordered, without waiting
 
 @dataclass(frozen=True)
 class Body:
-    """A request body: the chaincode function's argument, less what the path supplies."""
+    """A request body: the chaincode function's argument, less what the path supplies.
+
+    ``optional``: the path supplies all the argument needs, so no body (or ``{}``) will do."""
 
     function: str
     from_path: tuple[str, ...] = ()
+    optional: bool = False
+
+
+@dataclass(frozen=True, eq=False)
+class Call:
+    """How a generic view calls the chaincode for a route: ``function`` with one argument built
+    from the request. Each path parameter fills the argument field of its name unless ``path``
+    maps it to another (``{"id": "department_id"}``); each declared query parameter likewise,
+    unless ``query`` maps it; ``fixed`` adds constant fields. A submit's body is the rest."""
+
+    function: str
+    path: Mapping[str, str] = field(default_factory=dict)
+    query: Mapping[str, str] = field(default_factory=dict)
+    fixed: Mapping[str, str] = field(default_factory=dict)
+    kind: ClassVar[Kind] = Kind.QUERY
+
+
+class Read(Call):
+    """``{"data": <the answer>}``, each entity's ``ledger.block`` added."""
+
+
+class Page(Call):
+    """``{"data": [items], "bookmark", "count"}`` from a chaincode page."""
+
+
+class History(Call):
+    """``{"data": [versions]}``, newest first, each version's ``block`` added (``GetHistory``)."""
+
+
+class Submit(Call):
+    """``{"data", "tx_id", "block"}`` once committed, or 202 ``{"tx_id"}`` with ``?wait=false``."""
+
+    kind = Kind.SUBMIT
+
+
+def history_of(entity: str) -> History:
+    """A ``/<kind>/<id>/history`` route's call."""
+    return History("GetHistory", fixed={"entity": entity})
 
 
 @dataclass(frozen=True)
@@ -106,6 +152,9 @@ class Route:
     auth: bool = True
     writes: bool = False
     produces: str = "application/json"
+    call: Call | None = None  # None: a hand-written view
+    path_fields: tuple[tuple[str, str], ...] = ()  # (path parameter, argument field) of a call
+    query_fields: tuple[tuple[str, str], ...] = ()  # (query parameter, argument field) of a call
 
     @property
     def path(self) -> str:
@@ -134,47 +183,118 @@ def route(
     summary: str,
     chaincode: tuple[str, ...] | str = (),
     query: tuple[Param, ...] = (),
-    body: Body | None = None,
     status: int = 200,
     auth: bool = True,
     produces: str = "application/json",
 ) -> Callable[[View], View]:
-    writes = method in ("POST", "PATCH") and auth and produces == "application/json" and bool(chaincode)
+    """A hand-written view: one with logic of its own (not one chaincode call)."""
 
     def decorator(view: View) -> View:
-        # auth needs the app's services, routes do not
-        from gateway.api.auth import authenticate, refuse_credentials_in_query
-
-        full = Route(
+        spec = Route(
             rule=rule,
             method=method,
             endpoint=f"{bp.name}.{view.__name__}",
             summary=summary,
             tag=bp.name,
             chaincode=(chaincode,) if isinstance(chaincode, str) else chaincode,
-            query=(*query, WAIT) if writes else query,
-            body=body,
+            query=query,
             status=status,
             auth=auth,
-            writes=writes,
             produces=produces,
         )
-        ROUTES.append(full)
-
-        @functools.wraps(view)
-        def wrapper(**kwargs: Any) -> ResponseReturnValue:
-            refuse_credentials_in_query()
-            if full.auth:
-                authenticate()
-            if full.body is not None:
-                require_json_body()
-            g.query = parse_query(full)
-            return view(**kwargs)
-
-        bp.add_url_rule(rule, endpoint=view.__name__, view_func=wrapper, methods=[method])
+        _register(bp, spec, view)
         return view
 
     return decorator
+
+
+def serve(
+    bp: Blueprint,
+    rule: str,
+    method: str,
+    name: str,
+    call: Call,
+    *,
+    summary: str,
+    query: tuple[Param, ...] = (),
+    status: int = 200,
+) -> Route:
+    """A route that one chaincode call serves, through the generic views; ``name`` is its endpoint."""
+    params = re.findall(r"<(?:[a-z]+:)?([a-z_]+)>", rule)
+    path_fields = tuple((param, call.path.get(param, param)) for param in params)
+    query_fields = tuple((param.name, call.query.get(param.name, param.name)) for param in query)
+    writes = call.kind is Kind.SUBMIT
+    body = None
+    if writes:
+        from_path = tuple(field for _, field in path_fields)
+        body = Body(call.function, from_path, _needs_only(call.function, from_path))
+    spec = Route(
+        rule=rule,
+        method=method,
+        endpoint=f"{bp.name}.{name}",
+        summary=summary,
+        tag=bp.name,
+        chaincode=(call.function,),
+        query=(*query, WAIT) if writes else query,
+        body=body,
+        status=status,
+        writes=writes,
+        call=call,
+        path_fields=path_fields,
+        query_fields=query_fields,
+    )
+    _check_call(spec, call)
+    from gateway.api.generic import view_for  # the generic views need the app's services, routes do not
+
+    _register(bp, spec, view_for(spec))
+    return spec
+
+
+def _needs_only(function: str, fields: tuple[str, ...]) -> bool:
+    """Whether ``fields`` alone can make a whole argument of ``function`` (then a body is optional)."""
+    schema = ARGUMENT_SCHEMAS[function]
+    return set(schema.get("required", ())) <= set(fields) and schema.get("minProperties", 0) <= len(fields)
+
+
+def _check_call(spec: Route, call: Call) -> None:
+    """A route table that does not match the interface fails at import, not on the first request."""
+    where = f"{spec.method} {spec.rule}"
+    function = FUNCTIONS.get(call.function)
+    if function is None:
+        raise ValueError(f"{where}: {call.function} is not a function of the interface")
+    if function.kind is not call.kind:
+        raise ValueError(f"{where}: {call.function} is a {function.kind}, not a {call.kind}")
+    if (spec.method == "GET") == (call.kind is Kind.SUBMIT):
+        raise ValueError(f"{where}: a {call.kind} route cannot be {spec.method}")
+    unknown = (set(call.path) - set(spec.path_params)) | (set(call.query) - {p.name for p in spec.query})
+    if unknown:
+        raise ValueError(f"{where}: maps parameters it does not have: {sorted(unknown)}")
+    properties = ARGUMENT_SCHEMAS[call.function].get("properties", {})
+    fields = [f for _, f in spec.path_fields + spec.query_fields] + list(call.fixed)
+    missing = [f for f in fields if f not in properties]
+    if missing:
+        raise ValueError(f"{where}: {call.function} has no argument field {missing}")
+
+
+def _register(bp: Blueprint, spec: Route, view: Callable[..., ResponseReturnValue]) -> None:
+    # auth needs the app's services, routes do not
+    from gateway.api.auth import authenticate, refuse_credentials_in_query
+
+    ROUTES.append(spec)
+
+    @functools.wraps(view)
+    def wrapper(**kwargs: Any) -> ResponseReturnValue:
+        refuse_credentials_in_query()
+        if spec.auth:
+            authenticate()
+        if spec.body is not None:
+            require_json_body()
+        g.query = parse_query(spec)
+        return view(**kwargs)
+
+    bp.add_url_rule(
+        spec.rule, endpoint=spec.endpoint.split(".", 1)[1], view_func=wrapper, methods=[spec.method]
+    )
 
 
 JSON = "application/json"

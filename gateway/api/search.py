@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from chaincode.interface import ErrorCode
 from gateway.api.ledger import ChaincodeError, ChaincodeEvent, EventStream, Ledger
 
 log = logging.getLogger(__name__)
@@ -187,7 +188,7 @@ class CatalogIndex:
             try:
                 self.upsert(ledger.query("GetCatalog", {"id": catalog_id}))
             except ChaincodeError as exc:
-                if exc.code == "NOT_FOUND":
+                if exc.code == ErrorCode.NOT_FOUND:
                     self.remove(catalog_id)
                 else:
                     raise

@@ -1,4 +1,4 @@
-"""Per-app services (config, ledger connections, caches, metrics, search index).
+"""Per-app services (config, ledger connections, caches, metrics, search index, interface check).
 
 Held in ``app.extensions["citydir"]``: one set per app instance, nothing module-global.
 """
@@ -15,8 +15,8 @@ import jsonschema
 from flask import current_app
 from jsonschema.protocols import Validator
 
-from chaincode.directory.errors import DirectoryError
-from chaincode.directory.schemas import schema_error
+from chaincode.interface import DirectoryError, schema_error
+from gateway.api.interface import InterfaceCheck
 from gateway.api.ledger import BlockCache, Ledger, LedgerFactory
 from gateway.api.metrics import Metrics
 from gateway.api.search import CatalogIndex
@@ -32,7 +32,8 @@ class Services:
     metrics: Metrics
     blocks: BlockCache
     index: CatalogIndex
-    schemas: Mapping[str, Any] | None
+    schemas: Mapping[str, Any] | None  # the interface's argument schemas; None: no edge validation
+    interface: InterfaceCheck = field(default_factory=InterfaceCheck)
     _validators: dict[str, Validator] = field(default_factory=dict)
     _ledgers: dict[tuple[str, str, str], Ledger] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -57,7 +58,7 @@ class Services:
     def argument_error(self, function: str, arg: Mapping[str, Any]) -> DirectoryError | None:
         """The chaincode's own schema check of ``function``'s argument, at the edge: the very error
         the chaincode would answer (one renderer, ``schema_error``); None when it passes or when
-        no schemas are available (the chaincode still checks)."""
+        edge validation is off (the chaincode still checks)."""
         schema = self.schemas.get(function) if self.schemas else None
         if schema is None:
             return None

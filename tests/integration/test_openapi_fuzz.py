@@ -25,8 +25,7 @@ import schemathesis
 from hypothesis import HealthCheck, Phase
 from schemathesis.generation import GenerationMode
 
-import gateway.api  # noqa: F401  (importing the API fills its route table)
-from gateway.api.routes import ROUTES
+from gateway.api import ROUTES  # the API package's route table, filled as it is imported
 from tests.integration.localnet import LocalNetwork
 from tests.integration.rest import BUREAU, Api
 

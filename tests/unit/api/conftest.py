@@ -12,8 +12,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from gateway.api import create_app
 from gateway.api.ledger import ChaincodeError, ChaincodeEvent, Submitted
+from gateway.app import create_app
 from gateway.config import IdentityConfig, hash_token
 
 ADMIN_TOKEN = "health-admin-token"

@@ -182,8 +182,8 @@ def test_unexpected_exception_is_500_json(env: Env) -> None:
 def argument_schemas() -> Any:
     # Only these tests depend on the chaincode's schemas; without them the edge does not validate.
     module = pytest.importorskip(
-        "chaincode.directory.schemas",
-        reason="chaincode.directory.schemas absent: no edge schema validation to test",
+        "chaincode.interface",
+        reason="chaincode.interface absent: no edge schema validation to test",
     )
     return module.ARGUMENT_SCHEMAS
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from gateway.api import create_app
+from gateway.app import create_app
 from gateway.config import IdentityConfig
 from tests.unit.api.conftest import Env, FakeLedger, entity, gateway_config, tx
 

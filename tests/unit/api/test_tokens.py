@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from gateway import tokens
-from gateway.api import create_app
+from gateway.app import create_app
 from gateway.config import hash_token, load_config
 from tests.unit.api.conftest import FakeLedger
 

@@ -35,7 +35,6 @@ from flask.testing import FlaskClient
 from chaincode.directory import DirectoryContract
 from chaincode.shim.api import composite_range, create_composite_key
 from chaincode.shim.simulator import ReadWriteSet, SimulatedStub
-from gateway.api import create_app
 from gateway.api.ledger import (
     RETRYABLE_CODES,
     ChaincodeError,
@@ -45,6 +44,7 @@ from gateway.api.ledger import (
     Submitted,
     TransactionInvalid,
 )
+from gateway.app import create_app
 from gateway.config import GatewayConfig, IdentityConfig, hash_token, parse_config
 from gateway.embedded.store import Committed, Store, StoreError, Transaction
 from gateway.ledgers.embedded import EmbeddedConnector, creator_of, new_tx_id

@@ -1,0 +1,107 @@
+"""The gateway's Flask application: the REST API (``gateway.api``, under ``/api/v1``) and the
+admin web page (``gateway.web``, a client of the API like any other), side by side.
+
+``create_app`` builds the per-app services once (``gateway.api.services``) and registers both;
+``warm_up`` starts what should not wait for the first request.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask, Response, g, request
+
+from chaincode.interface import ARGUMENT_SCHEMAS
+from gateway.api import BLUEPRINTS
+from gateway.api.errors import register_error_handlers
+from gateway.api.ledger import BlockCache, LedgerFactory
+from gateway.api.metrics import Metrics
+from gateway.api.routes import API_PREFIX
+from gateway.api.search import CatalogIndex
+from gateway.api.services import EXTENSION, Services
+from gateway.config import GatewayConfig, load_config, parse_config
+from gateway.ledgers import connector_for
+from gateway.web import web_bp
+
+log = logging.getLogger(__name__)
+
+
+def create_app(
+    config: Mapping[str, Any] | GatewayConfig | None = None, ledger_factory: LedgerFactory | None = None
+) -> Flask:
+    """``config``: the parsed gateway configuration (a dict as in ``gateway.config``), or None to
+    read ``$CITYDIR_GATEWAY_CONFIG``. ``ledger_factory``: identity → Ledger; the real Fabric
+    or embedded connector the configuration names by default, a fake in unit tests."""
+    if config is None:
+        gateway_config = load_config()
+    elif isinstance(config, GatewayConfig):
+        gateway_config = config
+    else:
+        gateway_config = parse_config(config)
+
+    app = Flask(__name__, static_folder=None)  # the admin web page (gateway.web) brings its own
+    app.config["MAX_CONTENT_LENGTH"] = gateway_config.limits.max_content_length
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]  # zh names stay readable
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+
+    metrics = Metrics()
+    blocks = BlockCache(gateway_config.limits.block_cache_size)
+    svc = Services(
+        config=gateway_config,
+        ledger_factory=ledger_factory or connector_for(gateway_config, timer=metrics.observe_fabric),
+        metrics=metrics,
+        blocks=blocks,
+        # Every write emits one event carrying its block: knowing them ahead saves a qscc lookup
+        # per entity when reads add `ledger.block`.
+        index=CatalogIndex(
+            lambda: svc.service_ledger(), on_event=lambda event: blocks.put(event.tx_id, event.block)
+        ),
+        schemas=ARGUMENT_SCHEMAS,
+    )
+    app.extensions[EXTENSION] = svc
+
+    for blueprint in BLUEPRINTS:
+        app.register_blueprint(blueprint, url_prefix=API_PREFIX)
+    app.register_blueprint(web_bp)
+    register_error_handlers(app)
+
+    @app.before_request
+    def _start_clock() -> None:
+        g.started = time.perf_counter()
+
+    @app.after_request
+    def _observe(response: Response) -> Response:
+        # The rule, not the path: bounded label cardinality (ids never become labels).
+        rule = request.url_rule.rule if request.url_rule is not None else "unmatched"
+        started = g.get("started", time.perf_counter())
+        metrics.observe_request(rule, request.method, response.status_code, time.perf_counter() - started)
+        return response
+
+    return app
+
+
+def warm_up(app: Flask) -> threading.Thread:
+    """In the background, now rather than on first use: read the deployed chaincode's interface
+    (logged when it is not the gateway's), then build the search index and start following events.
+
+    Run by the WSGI entry point; a failure is logged, and each is retried on use instead.
+    """
+    svc: Services = app.extensions[EXTENSION]
+
+    def run() -> None:
+        try:
+            svc.interface.report(svc.service_ledger())
+        except Exception:
+            log.warning("reading the chaincode's interface failed", exc_info=True)
+        try:
+            svc.index.ensure_ready()
+        except Exception:
+            log.warning("warm-up of the catalog index failed", exc_info=True)
+
+    thread = threading.Thread(target=run, name="citydir-warm-up", daemon=True)
+    thread.start()
+    return thread
