@@ -1,5 +1,5 @@
 """The benchmark's own data: three departments (one per org), a responsibility each, catalogs
-shaped like the demo directory's (``chaincode.directory.seed``), and a grant to check.
+shaped like the demo directory's (network/demo/directory.yaml), and a grant to check.
 
 Everything the bench writes has ids starting ``bench-``; catalogs carry the run id, so runs
 never collide, on our own network or on a developer's ``make up`` network. On Fabric it is
@@ -23,12 +23,10 @@ from urllib.parse import quote, urlencode
 
 import grpc
 
-import gateway.api  # noqa: F401  # importing the API's modules fills its route table
 from bench.env import Network
 from bench.load import Http
-from chaincode.directory import seed
 from chaincode.directory.schemas import MAX_ARGUMENT_BYTES, MAX_BATCH_CATALOGS
-from gateway.api.routes import API_PREFIX, ROUTES
+from gateway.api import API_PREFIX, ROUTES  # the API package's route table, filled as it is imported
 from gateway.fabric import (
     Contract,
     Gateway,
@@ -39,6 +37,7 @@ from gateway.fabric import (
     new_grpc_channel,
     new_private_key_signer,
 )
+from network.lib import demo
 
 BUREAU, CIVIL, HEALTH = "DataBureauMSP", "CivilAffairsMSP", "HealthMSP"
 DEPARTMENTS = {BUREAU: "bench-databureau", CIVIL: "bench-civilaffairs", HEALTH: "bench-health"}
@@ -53,7 +52,7 @@ def responsibility_of(msp_id: str) -> str:
 def templates() -> list[dict[str, Any]]:
     """Every catalog of the demo directory: realistic item counts, zh/en text, tags, conditions."""
     out: list[dict[str, Any]] = []
-    for _msp, _role, function, arg in seed.seed_transactions():
+    for _msp, _role, function, arg in demo.seed_transactions():
         if function == "CreateCatalog":
             out.append(arg)
         elif function == "CreateCatalogs":

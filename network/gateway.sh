@@ -3,7 +3,7 @@
 # Threads rather than processes: Server-Sent Events hold a connection open.
 set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
-export CITYDIR_GATEWAY_CONFIG="$CITYDIR_HOME/gateway/gateway.json"
+export CITYDIR_GATEWAY_CONFIG="$GATEWAY_CONFIG"
 [[ -f "$CITYDIR_GATEWAY_CONFIG" ]] || die "no gateway config at $CITYDIR_GATEWAY_CONFIG; run network.sh up"
 cd "$REPO_DIR"
 # The access log is combined-format shaped but never carries a credential: the path without its

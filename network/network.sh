@@ -180,9 +180,9 @@ cmd_up() {
 
 # The embedded ledger: the gateway runs the contract on one SQLite file; no Fabric process.
 up_embedded() {  # gateway, seed, started
-  log "starting on the embedded ledger (state in $CITYDIR_HOME/data/embedded)"
+  log "starting on the embedded ledger (state in $(dirname "$EMBEDDED_LEDGER"))"
   mkdir -p "$LOGS" "$PIDS"
-  "$PYTHON" "$NETWORK_DIR/lib/embedded_crypto.py" || die "could not create the embedded ledger's identities"
+  py_module network.lib.embedded_crypto || die "could not create the embedded ledger's identities"
   if (($2)); then seed_directory; fi
   if (($1)); then start_gateway embedded; fi
   log "embedded ledger up in $(($SECONDS - $3))s"
@@ -199,20 +199,20 @@ wait_chaincode_ready() {
     fi
     sleep 1
   done
-  die "the chaincode did not answer Ping within 60s; see $LOGS/ccaas-*.log and $LOGS/peer0.databureau.log"
+  die "the chaincode did not answer Ping within 60s; see $LOGS/ccaas-*.log and $LOGS/$(peer_process 0 0).log"
 }
 
 # Gossip must have spread membership before the peers' Gateways can plan endorsements.
 wait_endorsement_ready() {
   log "waiting for the peers to discover each other (gossip)"
-  "$PYTHON" "$NETWORK_DIR/lib/wait_ready.py" 120 2>>"$LOGS/wait-ready.log" ||
+  py_module network.lib.wait_ready 120 2>>"$LOGS/wait-ready.log" ||
     die "the peers could not plan an endorsement within 120s; see $LOGS/wait-ready.log and the peer logs"
 }
 
 write_gateway_config() {
-  if [[ ! -f "$CITYDIR_HOME/gateway/gateway.json" ]]; then
+  if [[ ! -f "$GATEWAY_CONFIG" ]]; then
     log "writing the gateway config and dev API tokens"
-    "$PYTHON" "$NETWORK_DIR/lib/gateway_config.py" "$LEDGER_KIND" >/dev/null || die "could not write the gateway config"
+    py_module network.lib.gateway_config "$LEDGER_KIND" >/dev/null || die "could not write the gateway config"
   fi
 }
 
@@ -230,7 +230,7 @@ seed_directory() {
   [[ -f "$CITYDIR_HOME/seeded" ]] && return 0
   write_gateway_config
   log "loading the demo directory through real transactions"
-  "$PYTHON" "$NETWORK_DIR/lib/seed.py" >>"$LOGS/seed.log" 2>&1 || die "loading the demo directory failed; see $LOGS/seed.log"
+  py_module network.lib.seed >>"$LOGS/seed.log" 2>&1 || die "loading the demo directory failed; see $LOGS/seed.log"
   date -u +%FT%TZ > "$CITYDIR_HOME/seeded"
 }
 
@@ -252,10 +252,11 @@ print_summary() {
 
 cmd_down() {
   (($# == 0)) || usage_error "down takes no arguments"
-  local f names=()
+  local f o names=() ccaas=()
   # The gateway and chaincode servers first, so no client sees a half-stopped network; then the
   # rest together.
-  stop_processes gateway ccaas-databureau ccaas-civilaffairs ccaas-health
+  for ((o = 0; o < ${#PEER_ORGS[@]}; o++)); do ccaas+=("ccaas-$(org_label "$o")"); done
+  stop_processes gateway "${ccaas[@]}"
   if [[ -d "$PIDS" ]]; then
     for f in "$PIDS"/*.pid; do [[ -e "$f" ]] && names+=("$(basename "$f" .pid)"); done
   fi
@@ -284,13 +285,13 @@ cmd_status() {
   done
   load_topology "" ""
   if [[ "$LEDGER_KIND" == embedded ]]; then
-    "$PYTHON" "$NETWORK_DIR/lib/status.py" "$json" "$(gateway_row)" embedded "$CITYDIR_HOME/data/embedded/citydir.sqlite"
+    py_module network.lib.status "$json" "$(gateway_row)" embedded "$EMBEDDED_LEDGER"
     return 0
   fi
   # Without Fabric's CLI the heights cannot be asked for: say so, and still report what runs.
   local unqueried=""
   if find_fabric; then export PATH="$FABRIC_BIN:$PATH"; else unqueried=$FABRIC_MISSING_REASON; fi
-  STATUS_UNQUERIED=$unqueried "$PYTHON" "$NETWORK_DIR/lib/status.py" "$json" "$(status_rows "$unqueried")" fabric
+  STATUS_UNQUERIED=$unqueried py_module network.lib.status "$json" "$(status_rows "$unqueried")" fabric
 }
 
 gateway_row() {
@@ -306,7 +307,7 @@ status_rows() {  # reason the nodes cannot be queried, or ""
   for ((i = 0; i < $(orderer_count); i++)); do
     up=false; h=""
     if pid_alive "orderer$i"; then up=true; ((query)) && { h=$(orderer_height "$i") || h=""; }; fi
-    echo "orderer orderer$i OrdererMSP $up ${h:--}"
+    echo "orderer orderer$i $ORDERER_MSP $up ${h:--}"
   done
   for ((o = 0; o < ${#PEER_ORGS[@]}; o++)); do
     for ((p = 0; p < CITYDIR_PEERS_PER_ORG; p++)); do
@@ -316,7 +317,7 @@ status_rows() {  # reason the nodes cannot be queried, or ""
     done
   done
   local seq=0
-  if ((query)) && pid_alive "peer0.databureau"; then seq=$(committed_sequence) || seq=0; fi
+  if ((query)) && pid_alive "$(peer_process 0 0)"; then seq=$(committed_sequence) || seq=0; fi
   echo "chaincode $CHAINCODE - $([[ $seq != 0 ]] && echo true || echo false) $seq"
   gateway_row
 }
@@ -343,7 +344,7 @@ cmd_deploy() {
     return 0
   fi
   fabric_env
-  pid_alive peer0.databureau || die "the network is not running; run 'network.sh up' first"
+  pid_alive "$(peer_process 0 0)" || die "the network is not running; run 'network.sh up' first"
   local next=$(( $(committed_sequence) + 1 ))
   deploy_chaincode "$next"
   wait_chaincode_ready

@@ -4,10 +4,17 @@
 # Each org runs its own chaincode server, so each org installs its own package
 # (same definition, its own address) and no org depends on another's process.
 
+# What the label hashes: the chaincode's source, every chaincode/**/*.py (NUL-separated, sorted,
+# relative to REPO_DIR). The demo directory is data beside its seeder (network/demo/), not here:
+# editing it changes no label and needs no upgrade.
+chaincode_sources() {
+  (cd "$REPO_DIR" && find chaincode -name '*.py' -print0 | sort -z)
+}
+
 # Label carries the sequence and a hash of the chaincode source, so a package says what it runs.
 chaincode_label() {  # sequence
   local h
-  h=$(cd "$REPO_DIR" && find chaincode -name '*.py' -print0 | sort -z | xargs -0 cat | sha256sum | cut -c1-12)
+  h=$(cd "$REPO_DIR" && chaincode_sources | xargs -0 cat | sha256sum | cut -c1-12)
   echo "${CHAINCODE}_$1_$h"
 }
 

@@ -1,16 +1,11 @@
 # shellcheck shell=bash
 # Shared settings for every network script: where state lives, which ports, which binaries.
 # Sourced, never run. Everything derives from CITYDIR_HOME and CITYDIR_BASE_PORT so a test
-# network can run beside a developer's network.
+# network can run beside a developer's network; what derives how is network/lib/layout.py's.
 
 NETWORK_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 REPO_DIR="$(cd "$NETWORK_DIR/.." && pwd)"
 
-export CITYDIR_HOME="${CITYDIR_HOME:-$REPO_DIR/.citydir}"
-export CITYDIR_BASE_PORT="${CITYDIR_BASE_PORT:-27000}"
-# Raft (3 orderers) by default; CITYDIR_CONSENSUS=bft gives SmartBFT with 4.
-export CITYDIR_CONSENSUS="${CITYDIR_CONSENSUS:-raft}"
-export CITYDIR_PEERS_PER_ORG="${CITYDIR_PEERS_PER_ORG:-1}"
 # How far a client's proposal timestamp may be from a node's clock (Fabric's default: 15m). The
 # chaincode judges expiry by that timestamp, so this bounds how far a client can backdate a use;
 # 5 minutes still tolerates the clock skew of departments' NTP-synchronised hosts.
@@ -18,55 +13,56 @@ export CITYDIR_AUTH_TIMEWINDOW="${CITYDIR_AUTH_TIMEWINDOW:-5m}"
 # Everything under CITYDIR_HOME (keys, tokens, logs) is for this user only.
 umask 077
 
-CHANNEL=citydir
-CHAINCODE=citydir
-DOMAIN=citydir.local
 FABRIC_COMMIT=86c1172bec37e6590c6b1ae6f847833df48d65fc   # Fabric v3.1.5
 PYTHON="${CITYDIR_PYTHON:-$REPO_DIR/.venv/bin/python}"
-
-# Peer organisations: "MSP id:domain label". The data bureau operates the directory.
-PEER_ORGS=(DataBureauMSP:databureau CivilAffairsMSP:civilaffairs HealthMSP:health)
-
-CRYPTO="$CITYDIR_HOME/crypto"
-CONFIG="$CITYDIR_HOME/config"
-DATA="$CITYDIR_HOME/data"
-LOGS="$CITYDIR_HOME/logs"
-PIDS="$CITYDIR_HOME/pids"
-ARTIFACTS="$CITYDIR_HOME/artifacts"
-
-orderer_count() { if [[ "$CITYDIR_CONSENSUS" == bft ]]; then echo 4; else echo 3; fi; }
-
-# Port layout (offsets from the base port):
-#   orderer i:   +10+i listen, +20+i admin (osnadmin), +30+i operations
-#   peer k:      +100+10k listen, +101+10k chaincode, +102+10k operations   (k = org*2 + index)
-#   chaincode service of org o: +200+o
-#   REST gateway: +300
-orderer_port()       { echo $((CITYDIR_BASE_PORT + 10 + $1)); }
-orderer_admin_port() { echo $((CITYDIR_BASE_PORT + 20 + $1)); }
-orderer_ops_port()   { echo $((CITYDIR_BASE_PORT + 30 + $1)); }
-peer_slot()          { echo $(( $1 * 2 + $2 )); }
-peer_port()          { echo $((CITYDIR_BASE_PORT + 100 + 10 * $(peer_slot "$1" "$2"))); }
-peer_cc_port()       { echo $((CITYDIR_BASE_PORT + 101 + 10 * $(peer_slot "$1" "$2"))); }
-peer_ops_port()      { echo $((CITYDIR_BASE_PORT + 102 + 10 * $(peer_slot "$1" "$2"))); }
-ccaas_port()         { echo $((CITYDIR_BASE_PORT + 200 + $1)); }
-gateway_port()       { echo $((CITYDIR_BASE_PORT + 300)); }
-
-org_msp()   { echo "${PEER_ORGS[$1]%%:*}"; }
-org_label() { echo "${PEER_ORGS[$1]##*:}"; }
-org_domain() { echo "$(org_label "$1").$DOMAIN"; }
-peer_name() { echo "peer$2.$(org_domain "$1")"; }
-orderer_name() { echo "orderer$1.$DOMAIN"; }
-
-org_dir()     { echo "$CRYPTO/peerOrganizations/$(org_domain "$1")"; }
-peer_dir()    { echo "$(org_dir "$1")/peers/$(peer_name "$1" "$2")"; }
-admin_msp()   { echo "$(org_dir "$1")/users/Admin@$(org_domain "$1")/msp"; }
-orderer_dir() { echo "$CRYPTO/ordererOrganizations/$DOMAIN/orderers/$(orderer_name "$1")"; }
-orderer_admin_dir() { echo "$CRYPTO/ordererOrganizations/$DOMAIN/users/Admin@$DOMAIN"; }
-orderer_ca()  { echo "$CRYPTO/ordererOrganizations/$DOMAIN/tlsca/tlsca.$DOMAIN-cert.pem"; }
 
 log()  { printf '\033[1;34m==>\033[0m %s\n' "$*" >&2; }
 warn() { printf '\033[1;33mwarning:\033[0m %s\n' "$*" >&2; }
 die()  { printf '\033[1;31merror:\033[0m %s\n' "$*" >&2; exit 1; }
+
+# The Python helpers are modules of the package network.lib (python -m network.lib.seed, ...),
+# run from this checkout whatever the working directory: PYTHONPATH names REPO_DIR, and
+# PYTHONSAFEPATH keeps the working directory off sys.path.
+py_module() {  # module, args...
+  PYTHONPATH="$REPO_DIR${PYTHONPATH:+:$PYTHONPATH}" PYTHONSAFEPATH=1 "$PYTHON" -m "$@"
+}
+
+# Names, ports and paths come from network/lib/layout.py, the one definition of the network
+# (it reads CITYDIR_HOME and CITYDIR_BASE_PORT, and sets their defaults). It needs only the
+# standard library, so before `make venv` any python3 will do (for `network.sh help`, ...).
+load_layout() {
+  local python=$PYTHON env
+  [[ -x "$python" ]] || python=$(command -v python3) || die "no Python: neither $PYTHON nor python3 was found"
+  env=$(PYTHON=$python py_module network.lib.layout env) || die "could not read the network layout (network/lib/layout.py)"
+  eval "$env"
+}
+load_layout
+
+# Raft by default (CITYDIR_CONSENSUS, set with the other defaults by layout.py); bft: SmartBFT.
+orderer_count() { if [[ "$CITYDIR_CONSENSUS" == bft ]]; then echo "${ORDERER_COUNT[bft]}"; else echo "${ORDERER_COUNT[raft]}"; fi; }
+
+# Ports (their layout: network/lib/layout.py); orderer I, org O, peer P, all 0-based.
+orderer_port()       { echo "${ORDERER_PORTS[$1]}"; }
+orderer_admin_port() { echo "${ORDERER_ADMIN_PORTS[$1]}"; }
+orderer_ops_port()   { echo "${ORDERER_OPS_PORTS[$1]}"; }
+peer_port()          { echo "${PEER_PORTS[$1.$2]}"; }
+peer_cc_port()       { echo "${PEER_CC_PORTS[$1.$2]}"; }
+peer_ops_port()      { echo "${PEER_OPS_PORTS[$1.$2]}"; }
+ccaas_port()         { echo "${CCAAS_PORTS[$1]}"; }
+gateway_port()       { echo "$GATEWAY_PORT"; }
+
+org_msp()   { echo "${PEER_ORGS[$1]%%:*}"; }
+org_label() { echo "${PEER_ORGS[$1]##*:}"; }
+org_domain() { echo "${ORG_DOMAINS[$1]}"; }
+peer_name() { echo "${PEER_NAMES[$1.$2]}"; }
+orderer_name() { echo "${ORDERER_NAMES[$1]}"; }
+
+org_dir()     { echo "${ORG_DIRS[$1]}"; }
+peer_dir()    { echo "${PEER_DIRS[$1.$2]}"; }
+admin_msp()   { echo "${ADMIN_MSPS[$1]}"; }
+orderer_dir() { echo "${ORDERER_DIRS[$1]}"; }
+orderer_admin_dir() { echo "$ORDERER_ADMIN_DIR"; }
+orderer_ca()  { echo "$ORDERER_CA"; }
 
 # Fabric binaries and default configs: set by find_fabric / fabric_env (lib/fabric-bin.sh).
 FABRIC_BIN=""

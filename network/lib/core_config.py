@@ -1,6 +1,6 @@
 """Write a peer core.yaml: Fabric's sampleconfig with citydir's external builder.
 
-Usage: core_config.py SAMPLECONFIG_CORE_YAML BUILDER_DIR > core.yaml
+Usage: python -m network.lib.core_config SAMPLECONFIG_CORE_YAML BUILDER_DIR > core.yaml
 
 The builder list cannot be set through environment variables, so it is the one thing
 we change in the file; everything per-node stays in CORE_* variables.

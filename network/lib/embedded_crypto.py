@@ -9,17 +9,15 @@ Idempotent: an org whose identities exist is left as it is.
 from __future__ import annotations
 
 import os
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
-from layout import DOMAIN, ORGS, Layout
+
+from network.lib.layout import ORGS, USERS, Layout
 
 VALID_FOR = timedelta(days=3650)
 
@@ -61,23 +59,22 @@ def _write(path: Path, data: bytes, mode: int) -> None:
 
 
 def generate(layout: Layout) -> None:
-    users = {(u.msp_id, u.role): u for u in layout.users()}
-    for msp_id, label in ORGS:
-        domain = f"{label}.{DOMAIN}"
-        if all(users[(msp_id, role)].cert.is_file() for role in ("admin", "client")):
+    for o, org in enumerate(ORGS):
+        domain = org.domain
+        if all(layout.user(o, role).cert.is_file() for role, _ in USERS):
             continue
         ca_key = ec.generate_private_key(ec.SECP256R1())
         ca_name = _name(domain, f"ca.{domain}")
         ca_cert = _certificate(ca_name, ca_name, ca_key, ca_key, ca=True)
         _write(
-            layout.org_dir(label) / "ca" / f"ca.{domain}-cert.pem",
+            layout.org_dir(o) / "ca" / f"ca.{domain}-cert.pem",
             ca_cert.public_bytes(serialization.Encoding.PEM),
             0o644,
         )
-        for role, user in (("admin", "Admin"), ("client", "User1")):
+        for role, user in USERS:
             key = ec.generate_private_key(ec.SECP256R1())
             cert = _certificate(_name(domain, f"{user}@{domain}", role), ca_name, key, ca_key, ca=False)
-            target = users[(msp_id, role)]
+            target = layout.user(o, role)
             pem_key = key.private_bytes(
                 serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
             )

@@ -8,13 +8,9 @@ identity, stored hashed in gateway.json and in the clear in tokens.json (0600). 
 from __future__ import annotations
 
 import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-
-from layout import ORGS, Layout
 
 from gateway.tokens import write_dev_tokens
+from network.lib.layout import CHAINCODE, CHANNEL, ORGS, Layout
 
 
 def main(argv: list[str]) -> int:
@@ -49,7 +45,12 @@ def main(argv: list[str]) -> int:
         )
     ledger = {"kind": "embedded", "path": str(layout.embedded_ledger())} if embedded else {"kind": "fabric"}
     tokens, config = write_dev_tokens(
-        layout.home, orgs, listen=f"127.0.0.1:{layout.gateway_port()}", ledger=ledger
+        layout.home,
+        orgs,
+        channel=CHANNEL,
+        chaincode=CHAINCODE,
+        listen=f"127.0.0.1:{layout.gateway_port()}",
+        ledger=ledger,
     )
     print(f"{config}\n{tokens}")
     return 0

@@ -1,30 +1,26 @@
 """Load the demo directory through real transactions, each signed by the org that owns it.
 
 Run by `network.sh up` (skip with --no-seed), on either ledger: transactions come in order from
-chaincode.directory.seed and go through the gateway's own ledger seam (Fabric's Gateway
-service, or the embedded ledger's file), as the identities of gateway.json. Each is waited for,
-since later ones read what earlier ones wrote.
+network/demo/directory.yaml (expanded by network.lib.demo) and go through the gateway's own
+ledger seam (Fabric's Gateway service, or the embedded ledger's file), as the identities of
+gateway.json. Each is waited for, since later ones read what earlier ones wrote.
 """
 
 from __future__ import annotations
 
 import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-
-from layout import Layout
-
-from chaincode.directory.seed import seed_transactions
 from gateway.api.ledger import Ledger
 from gateway.config import load_config
 from gateway.ledgers import connector_for
+from network.lib.demo import seed_transactions
+from network.lib.layout import Layout
 
 
 def main() -> int:
     layout = Layout.from_env()
-    config = load_config(layout.home / "gateway" / "gateway.json")
+    config = load_config(layout.gateway_config())
     connect = connector_for(config)
     ledgers: dict[tuple[str, str], Ledger] = {}
     for identity in config.identities:

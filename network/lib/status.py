@@ -1,6 +1,6 @@
 """Format `network.sh status` rows as a table or as one JSON object.
 
-Usage: status.py JSON(0|1) ROWS LEDGER [EMBEDDED_FILE]
+Usage: python -m network.lib.status JSON(0|1) ROWS LEDGER [EMBEDDED_FILE]
 ROWS: "kind name org up height" per line, from network.sh. LEDGER: fabric or embedded; for the
 embedded ledger its file is read here (height), as nothing else serves it.
 """
@@ -13,6 +13,8 @@ import sqlite3
 import sys
 from pathlib import Path
 from typing import Any
+
+from network.lib.layout import CHANNEL, ORDERER_MSP
 
 
 def embedded_height(path: str) -> int | None:
@@ -28,7 +30,7 @@ def embedded_height(path: str) -> int | None:
 def parse(rows: str, ledger: str = "fabric") -> dict[str, Any]:
     status: dict[str, Any] = {
         "ledger": ledger,
-        "channel": "citydir",
+        "channel": CHANNEL,
         "orderers": [],
         "peers": [],
         "chaincode": {},
@@ -67,7 +69,7 @@ def table(status: dict[str, Any]) -> str:
         )
     lines = [f"ledger fabric, channel {status['channel']}", f"{'NODE':<34} {'ORG':<16} {'UP':<5} HEIGHT"]
     for o in status["orderers"]:
-        lines.append(f"{o['name']:<34} {'OrdererMSP':<16} {'yes' if o['up'] else 'no':<5} {_height(o)}")
+        lines.append(f"{o['name']:<34} {ORDERER_MSP:<16} {'yes' if o['up'] else 'no':<5} {_height(o)}")
     for p in status["peers"]:
         lines.append(f"{p['name']:<34} {p['org']:<16} {'yes' if p['up'] else 'no':<5} {_height(p)}")
     cc = status["chaincode"]

@@ -9,11 +9,6 @@ from __future__ import annotations
 
 import sys
 import time
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-
-from layout import Layout
 
 from gateway.fabric import (
     EndorseError,
@@ -23,6 +18,7 @@ from gateway.fabric import (
     new_grpc_channel,
     new_private_key_signer,
 )
+from network.lib.layout import CHAINCODE, CHANNEL, Layout
 
 
 def main(timeout: float) -> int:
@@ -35,7 +31,7 @@ def main(timeout: float) -> int:
         gateway = connect(
             channel, load_identity(user.msp_id, user.cert), new_private_key_signer(load_private_key(user.key))
         )
-        contract = gateway.get_network("citydir").get_contract("citydir")
+        contract = gateway.get_network(CHANNEL).get_contract(CHAINCODE)
         try:
             while True:
                 try:

@@ -16,9 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from network.lib.layout import DOMAIN, ORGS, PORT_SPAN, Layout  # PORT_SPAN: ports in base .. base+PORT_SPAN
+
 REPO = Path(__file__).resolve().parents[2]
 NETWORK_SH = REPO / "network" / "network.sh"
-PORT_SPAN = 400  # network.sh derives all ports from base .. base+PORT_SPAN
 
 
 @functools.cache
@@ -128,26 +129,30 @@ class LocalNetwork:
         pids_dir = self.home / "pids"
         return [int(p.read_text()) for p in pids_dir.glob("*.pid")] if pids_dir.is_dir() else []
 
-    # Paths the tests need, mirroring network/lib/common.sh.
+    # Paths and ports the tests need, from the network's one definition (network/lib/layout.py).
+    @property
+    def layout(self) -> Layout:
+        return Layout(self.home, self.base_port)
+
     def org_dir(self, org_domain: str) -> Path:
-        return self.home / "crypto" / "peerOrganizations" / f"{org_domain}.citydir.local"
+        return self.layout.org_dir([org.label for org in ORGS].index(org_domain))
 
     def peer_port(self, org: int, peer: int = 0) -> int:
-        return self.base_port + 100 + 10 * (org * 2 + peer)
+        return self.layout.peer_port(org, peer)
 
     def orderer_port(self, n: int = 0) -> int:
-        return self.base_port + 10 + n
+        return self.layout.orderer_port(n)
 
     def gateway_url(self) -> str:
-        return f"http://127.0.0.1:{self.base_port + 300}"
+        return f"http://127.0.0.1:{self.layout.gateway_port()}"
 
     def peer_cli_env(self, org: int, org_domain: str, msp_id: str, user: str = "Admin") -> dict[str, str]:
         """Environment for the `peer` CLI acting as USER@org against the org's first peer."""
         org_dir = self.org_dir(org_domain)
-        domain = f"{org_domain}.citydir.local"
+        domain = f"{org_domain}.{DOMAIN}"
         return {
             **self.env,
-            "FABRIC_CFG_PATH": str(self.home / "config" / "peer"),
+            "FABRIC_CFG_PATH": str(self.layout.config / "peer"),
             "CORE_PEER_TLS_ENABLED": "true",
             "CORE_PEER_LOCALMSPID": msp_id,
             "CORE_PEER_MSPCONFIGPATH": str(org_dir / "users" / f"{user}@{domain}" / "msp"),
@@ -157,14 +162,7 @@ class LocalNetwork:
         }
 
     def orderer_ca(self) -> Path:
-        return (
-            self.home
-            / "crypto"
-            / "ordererOrganizations"
-            / "citydir.local"
-            / "tlsca"
-            / "tlsca.citydir.local-cert.pem"
-        )
+        return self.layout.orderer_ca()
 
     def remove(self) -> None:
         self.down()

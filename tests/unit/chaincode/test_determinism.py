@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from chaincode.directory.seed import seed_transactions
+from network.lib.demo import seed_transactions
 from tests.unit.memstub import MemoryLedger, identity
 
 from .helpers import BUREAU_ADMIN, HEALTH, Directory, department, key

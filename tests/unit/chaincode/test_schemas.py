@@ -12,7 +12,7 @@ from jsonschema import Draft202012Validator
 from chaincode.directory import ARGUMENT_SCHEMAS, ENTITY_SCHEMAS
 from chaincode.directory.errors import DirectoryError
 from chaincode.directory.schemas import GRANT_REGISTER_SCHEMA, USAGE_MARK_SCHEMA, check_entity
-from chaincode.directory.seed import seed_transactions
+from network.lib.demo import seed_transactions
 from tests.unit.memstub import MemoryLedger, identity
 
 

@@ -1,11 +1,12 @@
-"""The demo directory loads through ordinary transactions, every one of them accepted."""
+"""The demo directory (network/demo/directory.yaml) loads through ordinary transactions, every one
+of them accepted."""
 
 from __future__ import annotations
 
 import json
 from collections import Counter
 
-from chaincode.directory.seed import seed_transactions
+from network.lib.demo import seed_transactions
 from tests.unit.memstub import MemoryLedger, identity
 
 
