@@ -9,6 +9,7 @@ unit tests inject fakes here.
 
 from __future__ import annotations
 
+import json
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
@@ -39,6 +40,18 @@ class ChaincodeError(LedgerError):
     def __init__(self, code: str, message: str, details: Any = None) -> None:
         super().__init__(message)
         self.code, self.message, self.details = code, message, details if details is not None else {}
+
+    @classmethod
+    def from_message(cls, message: str) -> ChaincodeError:
+        """The chaincode's answer as either ledger delivers it: our wire JSON, or (e.g. for an
+        unknown function) text that is still the chaincode's word."""
+        try:
+            body = json.loads(message)
+        except ValueError:
+            body = None
+        if isinstance(body, dict) and isinstance(body.get("code"), str):
+            return cls(body["code"], str(body.get("message", "")), body.get("details"))
+        return cls("INTERNAL", message)
 
 
 class EndorsementFailed(LedgerError):

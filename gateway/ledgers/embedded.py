@@ -119,7 +119,7 @@ class EmbeddedLedger:
             )
             response = self._contract.invoke(stub)
         if response.status != 200:
-            raise _chaincode_error(response.message)
+            raise ChaincodeError.from_message(response.message)
         text = response.payload.decode("utf-8") if response.payload else ""
         return stub, json.loads(text) if text else None
 
@@ -225,16 +225,6 @@ class EmbeddedLedger:
                 }
             )
         return blocks
-
-
-def _chaincode_error(message: str) -> ChaincodeError:
-    try:
-        body = json.loads(message)
-    except ValueError:
-        body = None
-    if isinstance(body, dict) and isinstance(body.get("code"), str):
-        return ChaincodeError(body["code"], str(body.get("message", "")), body.get("details"))
-    return ChaincodeError("INTERNAL", message)
 
 
 @cache

@@ -62,14 +62,7 @@ def translate_error(exc: BaseException) -> LedgerError | None:
         return None
     message = chaincode_message(exc)
     if message:
-        try:
-            body = json.loads(message)
-        except ValueError:
-            body = None
-        if isinstance(body, dict) and isinstance(body.get("code"), str):
-            return ChaincodeError(body["code"], str(body.get("message", "")), body.get("details"))
-        # A chaincode answer that is not our JSON (e.g. an unknown function): still the chaincode's word.
-        return ChaincodeError("INTERNAL", message)
+        return ChaincodeError.from_message(message)
     peers = [{"address": d.address, "msp_id": d.msp_id, "message": d.message} for d in exc.details]
     text = exc.message or str(exc)
     if isinstance(exc, CommitStatusError):
