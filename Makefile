@@ -79,4 +79,4 @@ bench: venv node-deps
 
 lint: venv
 	$(VENV)/bin/ruff check chaincode gateway network tests bench
-	$(VENV)/bin/mypy chaincode gateway bench
+	$(VENV)/bin/mypy chaincode gateway bench network/lib tests

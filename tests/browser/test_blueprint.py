@@ -8,15 +8,17 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
+from flask.testing import FlaskClient
 
 from gateway.web import STATIC_DIR, web_bp
 
 
-def _client(**flask_kwargs: object) -> object:
-    app = Flask(__name__, **flask_kwargs)  # type: ignore[arg-type]
+def _client(**flask_kwargs: Any) -> FlaskClient:
+    app = Flask(__name__, **flask_kwargs)
     app.register_blueprint(web_bp)
     return app.test_client()
 
@@ -25,7 +27,7 @@ def _client(**flask_kwargs: object) -> object:
 def test_serves_the_page_and_its_assets(flask_kwargs: dict[str, object]) -> None:
     # With Flask's default /static rule (the app has no static folder of its own) and without one.
     client = _client(**flask_kwargs)
-    page = client.get("/")  # type: ignore[attr-defined]
+    page = client.get("/")
     assert page.status_code == 200
     assert page.mimetype == "text/html"
     assert "script-src 'self'" in page.headers["Content-Security-Policy"]
@@ -35,11 +37,11 @@ def test_serves_the_page_and_its_assets(flask_kwargs: dict[str, object]) -> None
         ("style.css", "text/css"),
         ("views/catalogs.js", "text/javascript"),
     ):
-        answer = client.get(f"/static/{asset}")  # type: ignore[attr-defined]
+        answer = client.get(f"/static/{asset}")
         assert answer.status_code == 200, asset
         assert answer.mimetype == mimetype
-    assert client.get("/static/../__init__.py").status_code == 404  # type: ignore[attr-defined]
-    assert client.get("/static/nope.js").status_code == 404  # type: ignore[attr-defined]
+    assert client.get("/static/../__init__.py").status_code == 404
+    assert client.get("/static/nope.js").status_code == 404
 
 
 def test_every_module_import_resolves() -> None:

@@ -33,7 +33,11 @@ from gateway.fabric import (
 from tests.integration.localnet import LocalNetwork
 
 # The unit tests' entity builders, re-exported: both suites build the same documents.
-from tests.unit.chaincode.helpers import access, catalog, department, item, responsibility  # noqa: F401
+from tests.unit.chaincode.helpers import access as access
+from tests.unit.chaincode.helpers import catalog as catalog
+from tests.unit.chaincode.helpers import department as department
+from tests.unit.chaincode.helpers import item as item
+from tests.unit.chaincode.helpers import responsibility as responsibility
 
 CHANNEL = "citydir"
 CHAINCODE = "citydir"

@@ -144,8 +144,9 @@ class Api:
         deadline = time.monotonic() + timeout
         while True:
             heights = self.heights()
-            if None not in heights and len(set(heights)) == 1:
-                return int(heights[0])  # type: ignore[arg-type]
+            known = {h for h in heights if h is not None}
+            if None not in heights and len(known) == 1:
+                return known.pop()
             if time.monotonic() > deadline:
                 raise AssertionError(f"peers did not converge: {heights}")
             self._sleep(0.2)

@@ -14,6 +14,7 @@ import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 import pytest
 
@@ -111,10 +112,7 @@ def test_parallel_approvals_of_different_requests_on_one_catalog_all_succeed(api
     ids = file_requests(api, hot, 10)
     before = retries(api, "ApproveRequest")
     replies = at_once(
-        [
-            lambda r=r: api.post(f"/access-requests/{r}/approve", {"reason": "ok"}, as_=HEALTH_ADMIN)
-            for r in ids
-        ]
+        [partial(api.post, f"/access-requests/{r}/approve", {"reason": "ok"}, as_=HEALTH_ADMIN) for r in ids]
     )
     no_policy_failures(replies)
     assert [r.status for r in replies] == [200] * 10, replies
@@ -154,7 +152,7 @@ def test_parallel_edits_of_one_catalog_land_as_successive_versions_or_409(api: A
     start = api.get(f"/catalogs/{hot.catalog}", as_=HEALTH_ADMIN).data["version"]
     replies = at_once(
         [
-            lambda n=n: api.patch(f"/catalogs/{hot.catalog}", {"description": f"edit {n}"}, as_=HEALTH_ADMIN)
+            partial(api.patch, f"/catalogs/{hot.catalog}", {"description": f"edit {n}"}, as_=HEALTH_ADMIN)
             for n in range(10)
         ]
     )

@@ -17,9 +17,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from fabric_protos.common import common_pb2  # type: ignore[attr-defined]
-from fabric_protos.gateway import gateway_pb2  # type: ignore[attr-defined]
-from fabric_protos.peer import proposal_pb2  # type: ignore[attr-defined]
 
 from gateway.fabric import (
     Contract,
@@ -33,6 +30,7 @@ from gateway.fabric import (
     new_grpc_channel,
     new_private_key_signer,
 )
+from tests._protos import common_pb2, gateway_pb2, proposal_pb2
 from tests.fault.netutil import peer_tls_ca, peers, user_files
 from tests.integration.localnet import LocalNetwork
 from tests.integration.rest import BUREAU, CIVIL, HEALTH, Api, catalog, department, responsibility, unique

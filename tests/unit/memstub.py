@@ -25,10 +25,10 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
-from fabric_protos.msp import identities_pb2  # type: ignore[attr-defined]
 
 from chaincode.shim.api import KeyModification, Response
 from chaincode.shim.simulator import SimulatedStub, Version
+from tests._protos import identities_pb2
 
 START = datetime(2026, 11, 22, 8, 0, 0, tzinfo=UTC)
 # The channel's orgs; the chaincode-level endorsement policy is a MAJORITY of them.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, cast
 
 import grpc
 import pytest
@@ -59,11 +59,13 @@ class _Contract:
         return SimpleNamespace(endorse=endorse)
 
 
-def _ledger(contract: _Contract, network: Any = None) -> tuple[DirectoryLedger, list[tuple[str, bool]]]:
+def _ledger(
+    contract: _Contract | _SubmitFails, network: Any = None
+) -> tuple[DirectoryLedger, list[tuple[str, bool]]]:
     stages: list[tuple[str, bool]] = []
     ledger = DirectoryLedger(
         network=network,
-        contract=contract,
+        contract=cast(fabric.Contract, contract),  # a fake with the Contract methods the ledger calls
         chaincode="citydir",
         timer=lambda stage, seconds, ok: stages.append((stage, ok)),
     )
@@ -239,11 +241,11 @@ def test_a_submit_that_times_out_is_unknown_not_retryable() -> None:
     # The broadcast may have reached the orderer: the caller must poll, not resubmit.
     late = fabric.SubmitError(grpc.StatusCode.DEADLINE_EXCEEDED, "deadline exceeded", [], tx(4))
     with pytest.raises(CommitUnknown) as caught:
-        _ledger(_SubmitFails(late))[0].submit("RecordUsage", {"grant_id": "g"})  # type: ignore[arg-type]
+        _ledger(_SubmitFails(late))[0].submit("RecordUsage", {"grant_id": "g"})
     assert caught.value.tx_id == tx(4)
     refused = fabric.SubmitError(grpc.StatusCode.UNAVAILABLE, "no orderers could process", [], tx(4))
     with pytest.raises(PeersUnavailable):
-        _ledger(_SubmitFails(refused))[0].submit("RecordUsage", {"grant_id": "g"})  # type: ignore[arg-type]
+        _ledger(_SubmitFails(refused))[0].submit("RecordUsage", {"grant_id": "g"})
 
 
 class _Peer:
@@ -264,7 +266,7 @@ def test_a_committed_write_waits_until_every_peer_has_its_block() -> None:
     ledger, _ = _ledger(_Contract(status=_status("VALID", 11)))
     lagging, current, down = _Peer(9), _Peer(12), _Peer(0, reachable=False)
     peer = parse_config(gateway_config()).peers[0]
-    ledger.peer_networks = [(peer, lagging), (peer, current), (peer, down)]
+    ledger.peer_networks = [(peer, cast(fabric.Network, p)) for p in (lagging, current, down)]
     assert ledger.submit("PublishCatalog", {"id": "x"}).block == 11
     # Heights 9, 10, 11 lack block 11; the fourth look reports 12, which has it.
     assert lagging.looks == 4 and current.looks == 1 and down.looks == 1

@@ -394,11 +394,13 @@ def test_ledger_overview_names_the_ledger(kind_env: tuple[str, Env]) -> None:
     assert data["ledger"] == kind and data["height"] == 7
 
 
-def test_ledger_overview_passes_block_hashes_through(env: Env) -> None:
+def test_ledger_overview_passes_block_hashes_through(env: Env, monkeypatch: pytest.MonkeyPatch) -> None:
     # The embedded ledger's blocks carry their hash chain; the route must not drop it.
-    env.health.recent_blocks = lambda count: [  # type: ignore[method-assign]
-        {"number": 6, "hash": "ab" * 32, "previous_hash": "cd" * 32, "transactions": []}
-    ]
+    monkeypatch.setattr(
+        env.health,
+        "recent_blocks",
+        lambda count: [{"number": 6, "hash": "ab" * 32, "previous_hash": "cd" * 32, "transactions": []}],
+    )
     block = env.client().get("/api/v1/ledger?blocks=1").get_json()["data"]["blocks"][0]
     assert (block["hash"], block["previous_hash"]) == ("ab" * 32, "cd" * 32)
 

@@ -80,7 +80,7 @@ def key(kind: str, *attrs: str) -> str:
 
 def department(
     dept_id: str, msp: str, level: str = "municipal", parent: str | None = None, **extra: Any
-) -> dict:
+) -> dict[str, Any]:
     return {
         "id": dept_id,
         "name": {"zh": f"{dept_id}部门", "en": f"Department {dept_id}"},
@@ -92,7 +92,7 @@ def department(
     }
 
 
-def responsibility(resp_id: str, dept_id: str, **extra: Any) -> dict:
+def responsibility(resp_id: str, dept_id: str, **extra: Any) -> dict[str, Any]:
     return {
         "id": resp_id,
         "department_id": dept_id,
@@ -103,7 +103,7 @@ def responsibility(resp_id: str, dept_id: str, **extra: Any) -> dict:
     }
 
 
-def item(name: str, kind: str = "string", sensitivity: str = "internal") -> dict:
+def item(name: str, kind: str = "string", sensitivity: str = "internal") -> dict[str, Any]:
     return {"name": name, "title": name.replace("_", " "), "type": kind, "sensitivity": sensitivity}
 
 
@@ -114,7 +114,7 @@ def catalog(
     share: str = "conditional",
     items: tuple[str, ...] = ("person_name", "id_card_no", "amount"),
     **extra: Any,
-) -> dict:
+) -> dict[str, Any]:
     document = {
         "id": catalog_id,
         "department_id": dept_id,
@@ -131,7 +131,7 @@ def catalog(
     return document
 
 
-def access(requester: str, catalog_id: str, items: list[str] | None = None, **extra: Any) -> dict:
+def access(requester: str, catalog_id: str, items: list[str] | None = None, **extra: Any) -> dict[str, Any]:
     return {
         "requester_id": requester,
         "catalog_id": catalog_id,

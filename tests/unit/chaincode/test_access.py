@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from .helpers import (
     BUREAU_ADMIN,
@@ -21,7 +22,7 @@ from .helpers import (
 LATER = datetime(2028, 6, 1, tzinfo=UTC)  # after the default requested_until (2027-12-31)
 
 
-def _pending(city: Directory, request_id: str = "req-health-dibao", **extra: object) -> dict:
+def _pending(city: Directory, request_id: str = "req-health-dibao", **extra: object) -> dict[str, Any]:
     result = city.ok(
         HEALTH_CLIENT,
         "RequestAccess",
@@ -304,7 +305,7 @@ def test_list_requests_by_party_and_status(city: Directory) -> None:
     city.ok(CIVIL_ADMIN, "RejectRequest", {"id": "req-b", "reason": "no"})
     city.ok(CIVIL_CLIENT, "RequestAccess", access("civil-affairs", "beds", id="req-c"))
 
-    def ids(query: dict) -> list[str]:
+    def ids(query: dict[str, Any]) -> list[str]:
         return [r["id"] for r in city.read("ListAccessRequests", query)["items"]]
 
     assert ids({"requester_id": "health"}) == ["req-a", "req-b"]
@@ -320,7 +321,7 @@ def test_list_requests_by_party_and_status(city: Directory) -> None:
 # -- grants ----------------------------------------------------------------------------
 
 
-def _granted(city: Directory, items: list[str] | None = None) -> dict:
+def _granted(city: Directory, items: list[str] | None = None) -> dict[str, Any]:
     city.ok(HEALTH_CLIENT, "RequestAccess", access("health", "dibao", items, id="req-g"))
     return dict(city.ok(CIVIL_ADMIN, "ApproveRequest", {"id": "req-g", "reason": "ok"})["grant"])
 
@@ -352,7 +353,7 @@ def test_expired_grant_reads_as_expired_and_cannot_be_revoked(city: Directory) -
     assert city.state("grant", grant["id"])["status"] == "active"  # nothing was written
     city.fail(CIVIL_ADMIN, "RevokeGrant", {"id": grant["id"], "reason": "x"}, "FAILED_PRECONDITION", at=LATER)
 
-    def ids(query: dict, **kwargs: object) -> list[str]:
+    def ids(query: dict[str, Any], **kwargs: object) -> list[str]:
         page = city.read("ListGrants", query, **kwargs)
         return [g["id"] + ":" + g["status"] for g in page["items"]]
 

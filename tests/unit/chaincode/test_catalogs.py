@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
@@ -119,7 +120,9 @@ def test_item_names_are_unique(city: Directory) -> None:
         ({"version": 7}, "catalog.version", "unknown field"),
     ],
 )
-def test_schema_violations_name_the_field(city: Directory, change: dict, field: str, fragment: str) -> None:
+def test_schema_violations_name_the_field(
+    city: Directory, change: dict[str, Any], field: str, fragment: str
+) -> None:
     document = {**catalog("x-cat", "civil-affairs", ["ca-assist"]), **change}
     raw = json.dumps(document).encode()
     if len(raw) > MAX_ARGUMENT_BYTES:  # keep the 501-item case about the item limit
@@ -269,7 +272,7 @@ def test_list_catalogs_by_each_filter(city: Directory) -> None:
     city.ok(CIVIL_ADMIN, "UpdateCatalog", {"id": "dibao", "tags": ["social"]})
     city.ok(HEALTH_ADMIN, "UpdateCatalog", {"id": "beds", "tags": ["social", "hospital"]})
 
-    def ids(query: dict) -> list[str]:
+    def ids(query: dict[str, Any]) -> list[str]:
         return [c["id"] for c in city.read("ListCatalogs", query)["items"]]
 
     assert ids({}) == ["beds", "dibao", "plans", "review-log"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from chaincode.directory.ledger import INDEX_VALUE, parse_time
 from chaincode.directory.policy import peer_of
@@ -20,7 +21,9 @@ def check(city: Directory, item: str = "amount", **kwargs: object) -> tuple[bool
     return verdict["allowed"], verdict["reason"], verdict["grant_id"]
 
 
-def grant(city: Directory, request_id: str, items: list[str] | None = None, **extra: object) -> dict:
+def grant(
+    city: Directory, request_id: str, items: list[str] | None = None, **extra: object
+) -> dict[str, Any]:
     city.ok(HEALTH_CLIENT, "RequestAccess", access("health", "dibao", items, id=request_id, **extra))
     return dict(city.ok(CIVIL_ADMIN, "ApproveRequest", {"id": request_id, "reason": "ok"})["grant"])
 

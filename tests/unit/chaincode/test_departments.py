@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -82,7 +83,7 @@ def test_duplicate_id_conflicts(directory: Directory) -> None:
     ],
 )
 def test_schema_violations_name_the_field(
-    directory: Directory, change: dict, field: str, fragment: str
+    directory: Directory, change: dict[str, Any], field: str, fragment: str
 ) -> None:
     error = directory.fail(
         BUREAU_ADMIN, "RegisterDepartment", {**department("health", HEALTH), **change}, "INVALID_ARGUMENT"
@@ -209,7 +210,7 @@ def test_list_departments_filters(directory: Directory) -> None:
     directory.ok(BUREAU_ADMIN, "RegisterDepartment", department("health", HEALTH))
     directory.ok(BUREAU_ADMIN, "SuspendDepartment", {"id": "health", "reason": "review"})
 
-    def ids(query: dict) -> list[str]:
+    def ids(query: dict[str, Any]) -> list[str]:
         return [d["id"] for d in directory.read("ListDepartments", query)["items"]]
 
     assert ids({}) == ["civil-affairs", "haidian", "health", "street"]

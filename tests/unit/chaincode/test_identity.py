@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import cast
 
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
-from fabric_protos.msp import identities_pb2  # type: ignore[attr-defined]
 
 from chaincode.directory.errors import DirectoryError
 from chaincode.directory.identity import caller_of
+from chaincode.shim.api import ChaincodeStub
+from tests._protos import identities_pb2
 
 from .helpers import BUREAU_ADMIN, HEALTH, HEALTH_NO_ROLE, HEALTH_PEER, Directory, build_city, department
 
@@ -23,6 +25,11 @@ class _Creator:
 
     def get_creator(self) -> bytes:
         return self._creator
+
+
+def _stub(creator: bytes) -> ChaincodeStub:
+    """A stub that knows only its creator, all that caller_of reads."""
+    return cast(ChaincodeStub, _Creator(creator))
 
 
 def _identity(msp: str, ous: list[str], cn: str) -> bytes:
@@ -46,20 +53,20 @@ def _identity(msp: str, ous: list[str], cn: str) -> bytes:
 
 
 def test_role_is_the_first_node_ou_and_subject_the_cn() -> None:
-    caller = caller_of(_Creator(_identity("HealthMSP", ["department1", "client", "admin"], "frank")))  # type: ignore[arg-type]
+    caller = caller_of(_stub(_identity("HealthMSP", ["department1", "client", "admin"], "frank")))
     assert (caller.msp_id, caller.role, caller.subject) == ("HealthMSP", "client", "frank")
     assert caller.actor() == {"msp_id": "HealthMSP", "role": "client", "subject": "frank"}
 
 
 def test_unknown_ou_means_no_role() -> None:
-    caller = caller_of(_Creator(_identity("HealthMSP", ["auditor"], "gina")))  # type: ignore[arg-type]
+    caller = caller_of(_stub(_identity("HealthMSP", ["auditor"], "gina")))
     assert caller.role is None and caller.actor()["role"] == "none"
 
 
 @pytest.mark.parametrize("creator", [b"", b"\x0a\x03Foo\x12\x05notpem", b"\xff\xff"])
 def test_unreadable_creator_is_forbidden(creator: bytes) -> None:
     with pytest.raises(DirectoryError) as raised:
-        caller_of(_Creator(creator))  # type: ignore[arg-type]
+        caller_of(_stub(creator))
     assert raised.value.code == "FORBIDDEN"
 
 

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from fabric_protos.common import policies_pb2  # type: ignore[attr-defined]
-from fabric_protos.msp import msp_principal_pb2  # type: ignore[attr-defined]
 
 from chaincode.directory.policy import peer_of, required_peers
+from tests._protos import msp_principal_pb2, policies_pb2
 
 from .helpers import BUREAU_ADMIN, CIVIL_ADMIN, CIVIL_CLIENT, HEALTH_CLIENT, Directory, access, key
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from typing import Any
 
 import pytest
 
@@ -19,7 +20,7 @@ def _register_many(directory: Directory, count: int) -> list[str]:
     return ids
 
 
-def _walk(directory: Directory, query: dict, page_size: int) -> list[str]:
+def _walk(directory: Directory, query: dict[str, Any], page_size: int) -> list[str]:
     seen: list[str] = []
     bookmark = ""
     for _ in range(100):

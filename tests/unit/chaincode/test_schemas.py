@@ -28,7 +28,7 @@ def _objects(schema: Any) -> Iterator[dict[str, Any]]:
 
 
 @pytest.mark.parametrize("schemas", [ARGUMENT_SCHEMAS, ENTITY_SCHEMAS])
-def test_schemas_are_valid_plain_json(schemas: dict[str, dict]) -> None:
+def test_schemas_are_valid_plain_json(schemas: dict[str, dict[str, Any]]) -> None:
     for schema in schemas.values():
         Draft202012Validator.check_schema(schema)
         assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
@@ -36,7 +36,7 @@ def test_schemas_are_valid_plain_json(schemas: dict[str, dict]) -> None:
 
 
 @pytest.mark.parametrize("schemas", [ARGUMENT_SCHEMAS, ENTITY_SCHEMAS])
-def test_every_object_is_closed(schemas: dict[str, dict]) -> None:
+def test_every_object_is_closed(schemas: dict[str, dict[str, Any]]) -> None:
     objects = [obj for schema in schemas.values() for obj in _objects(schema)]
     assert len(objects) > 10
     assert all(obj.get("additionalProperties") is False for obj in objects)
@@ -46,7 +46,7 @@ def test_every_stored_entity_conforms() -> None:
     ledger = MemoryLedger()
     for msp, role, function, argument in seed_transactions():
         assert ledger.invoke(identity(msp, role), function, argument)[0].status == 200
-    kinds = {}
+    kinds: dict[str, int] = {}
     for stored_key, value in ledger.state.items():
         if value == b"\x00":
             continue

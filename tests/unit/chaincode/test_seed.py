@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from typing import Any
 
 from network.lib.demo import seed_transactions
 from tests.unit.memstub import MemoryLedger, identity
@@ -18,7 +19,7 @@ def _load() -> MemoryLedger:
     return ledger
 
 
-def _entities(ledger: MemoryLedger, kind: str) -> list[dict]:
+def _entities(ledger: MemoryLedger, kind: str) -> list[dict[str, Any]]:
     prefix = f"\x00{kind}\x00"
     return [json.loads(v) for k, v in ledger.state.items() if k.startswith(prefix)]
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -35,7 +36,7 @@ def granted(city: Directory) -> Directory:
     return city
 
 
-def usage(**extra: object) -> dict:
+def usage(**extra: object) -> dict[str, Any]:
     return {
         "grant_id": "grant-req-g",
         "department_id": "health",

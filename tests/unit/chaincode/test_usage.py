@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -29,7 +30,7 @@ def granted(city: Directory) -> Directory:
     return city
 
 
-def usage(**extra: object) -> dict:
+def usage(**extra: object) -> dict[str, Any]:
     return {
         "grant_id": "grant-req-g",
         "department_id": "health",

@@ -12,15 +12,18 @@ import threading
 import time
 from collections.abc import Sequence
 from concurrent import futures
-from typing import Any
+from typing import Any, NoReturn
 
 import grpc
 from cryptography.hazmat.primitives.asymmetric import ec
-from fabric_protos.common import common_pb2, ledger_pb2
-from fabric_protos.gateway import gateway_pb2, gateway_pb2_grpc
-from fabric_protos.peer import (
+
+from tests._protos import (
     chaincode_event_pb2,
     chaincode_pb2,
+    common_pb2,
+    gateway_pb2,
+    gateway_pb2_grpc,
+    ledger_pb2,
     proposal_pb2,
     proposal_response_pb2,
     transaction_pb2,
@@ -33,7 +36,7 @@ CHAINCODE_ERROR = '{"code":"NOT_FOUND","message":"catalog nope not found","detai
 
 def abort(
     context: Any, code: grpc.StatusCode, message: str, details: Sequence[tuple[str, str, str]] = ()
-) -> None:
+) -> NoReturn:
     """Abort the way the peer's newRpcError does: status details carrying gateway.ErrorDetail."""
     anys = [
         (
@@ -45,9 +48,10 @@ def abort(
     status = encode_rpc_status(code.value[0], message, anys)
     context.set_trailing_metadata((("grpc-status-details-bin", status),))
     context.abort(code, message)
+    raise AssertionError("context.abort raises")  # as it does; mypy cannot see it (grpc is untyped)
 
 
-class FakeGateway(gateway_pb2_grpc.GatewayServicer):  # type: ignore[misc]
+class FakeGateway(gateway_pb2_grpc.GatewayServicer):  # type: ignore[misc]  # untyped base
     def __init__(self, public_key: ec.EllipticCurvePublicKey, creator: bytes, name: str = "peer0") -> None:
         self.public_key = public_key
         self.creator = creator

@@ -11,10 +11,9 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from cryptography.x509.oid import NameOID
-from fabric_protos.common import common_pb2
-from fabric_protos.peer import proposal_pb2, proposal_response_pb2, transaction_pb2
 
 from gateway.fabric import Identity
+from tests._protos import common_pb2, proposal_pb2, proposal_response_pb2, transaction_pb2
 
 P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
 

@@ -2,8 +2,6 @@ from __future__ import annotations
 
 import grpc
 import pytest
-from fabric_protos.gateway import gateway_pb2
-from fabric_protos.peer import transaction_pb2
 
 from gateway.fabric import (
     CommitError,
@@ -16,6 +14,7 @@ from gateway.fabric import (
     chaincode_message,
 )
 from gateway.fabric.errors import decode_error_details, from_rpc_error
+from tests._protos import gateway_pb2, transaction_pb2
 
 from .helpers import encode_rpc_status
 
@@ -29,7 +28,7 @@ def detail(address: str, msp_id: str, message: str) -> tuple[str, bytes]:
     return "type.googleapis.com/gateway.ErrorDetail", value
 
 
-class FakeRpcError(grpc.RpcError):
+class FakeRpcError(grpc.RpcError):  # type: ignore[misc]  # grpc is untyped
     """Shaped like the error grpc raises from a unary call (it is also a grpc.Call)."""
 
     def __init__(self, code: grpc.StatusCode, message: str, trailing: tuple[tuple[str, object], ...] = ()):

@@ -12,8 +12,6 @@ from dataclasses import dataclass
 import grpc
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
-from fabric_protos.gateway import gateway_pb2
-from fabric_protos.peer import chaincode_pb2, proposal_pb2, transaction_pb2
 
 from gateway.fabric import (
     ChaincodeEvent,
@@ -32,6 +30,7 @@ from gateway.fabric import (
     new_grpc_channel,
     new_private_key_signer,
 )
+from tests._protos import chaincode_pb2, gateway_pb2, proposal_pb2, transaction_pb2
 
 from .fake_gateway import CHAINCODE_ERROR, FakeGateway, event, start_server
 from .helpers import key_pem, make_cert, make_identity, pem

@@ -3,12 +3,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import pytest
-from fabric_protos.common import common_pb2, ledger_pb2
-from fabric_protos.msp import identities_pb2
-from fabric_protos.peer import chaincode_pb2, proposal_pb2, transaction_pb2
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from gateway.fabric.ledger import block_height, block_summary, get_block, get_transaction_validation
+from tests._protos import chaincode_pb2, common_pb2, identities_pb2, ledger_pb2, proposal_pb2, transaction_pb2
 
 
 def envelope(tx_id: str, header_type: int, msp_id: str, chaincode: str | None, seconds: int) -> bytes:

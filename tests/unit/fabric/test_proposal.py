@@ -2,12 +2,9 @@ from __future__ import annotations
 
 import hashlib
 import time
+from typing import TypedDict
 
 import pytest
-from fabric_protos.common import common_pb2
-from fabric_protos.gateway import gateway_pb2
-from fabric_protos.orderer import ab_pb2
-from fabric_protos.peer import chaincode_pb2, proposal_pb2
 
 from gateway.fabric.proposal import (
     NONCE_LENGTH,
@@ -20,11 +17,30 @@ from gateway.fabric.proposal import (
     proposal_channel_and_tx_id,
     result_from_envelope,
 )
+from tests._protos import ab_pb2, chaincode_pb2, common_pb2, gateway_pb2, proposal_pb2
 
 from .helpers import make_identity, prepared_envelope
 
 
-def decode(proposal_bytes: bytes) -> dict[str, object]:
+class ProposalFields(TypedDict):
+    """What a decoded proposal says, field by field."""
+
+    type: int
+    version: int
+    epoch: int
+    timestamp: float
+    channel_id: str
+    tx_id: str
+    extension_chaincode: str
+    creator: bytes
+    nonce: bytes
+    spec_chaincode: str
+    spec_type: int
+    args: list[bytes]
+    transient: dict[str, bytes]
+
+
+def decode(proposal_bytes: bytes) -> ProposalFields:
     proposal = proposal_pb2.Proposal.FromString(proposal_bytes)
     header = common_pb2.Header.FromString(proposal.header)
     channel_header = common_pb2.ChannelHeader.FromString(header.channel_header)
@@ -73,15 +89,15 @@ def test_proposal_decodes_to_exactly_what_was_set() -> None:
     assert fields["type"] == common_pb2.ENDORSER_TRANSACTION
     assert fields["version"] == 0
     assert fields["epoch"] == 0
-    assert abs(float(fields["timestamp"]) - time.time()) < 5  # type: ignore[arg-type]
+    assert abs(float(fields["timestamp"]) - time.time()) < 5
     assert fields["channel_id"] == "citydir"
     assert fields["tx_id"] == context.tx_id
     assert fields["extension_chaincode"] == "citydir"
     assert fields["creator"] == identity.serialize()
     assert fields["nonce"] == context.nonce
-    assert len(fields["nonce"]) == 24  # type: ignore[arg-type]
+    assert len(fields["nonce"]) == 24
     # The tx ID the peer recomputes from the header matches the one we claim.
-    assert compute_tx_id(fields["nonce"], fields["creator"]) == fields["tx_id"]  # type: ignore[arg-type]
+    assert compute_tx_id(fields["nonce"], fields["creator"]) == fields["tx_id"]
     assert fields["spec_chaincode"] == "citydir"
     assert fields["spec_type"] == chaincode_pb2.ChaincodeSpec.NODE
     assert fields["args"] == [b"CreateCatalog", b'{"id":"health-beds"}', b"\x00raw"]

@@ -8,9 +8,9 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
-from fabric_protos.msp import identities_pb2
 
 from gateway.fabric import Identity, load_identity, load_private_key, new_private_key_signer
+from tests._protos import identities_pb2
 
 from .helpers import P256_ORDER, key_pem, make_cert, make_identity, pem
 

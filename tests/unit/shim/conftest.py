@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from typing import TypedDict, Unpack
 
+import grpc
 import pytest
 
 from chaincode.shim.api import OK, ChaincodeStub, Response
@@ -13,6 +15,14 @@ from tests.unit.shim.fake_peer import FakePeer
 PACKAGE_ID = "citydir_1.0:4f6c2a0b9d1e8c7a6b5f4e3d2c1b0a99887766554433221100ffeeddccbbaa99"
 
 Body = Callable[[ChaincodeStub], Response]
+
+
+class PeerOptions(TypedDict, total=False):
+    """FakePeer's keyword arguments, which ``connect(...)`` passes on."""
+
+    batch_size: int
+    credentials: grpc.ChannelCredentials | None
+    server_name: str | None
 
 
 class ScriptedContract:
@@ -47,7 +57,7 @@ def server(contract: ScriptedContract) -> Iterator[ChaincodeServer]:
 def connect(server: ChaincodeServer) -> Iterator[Callable[..., FakePeer]]:
     peers: list[FakePeer] = []
 
-    def dial(**options: object) -> FakePeer:
+    def dial(**options: Unpack[PeerOptions]) -> FakePeer:
         peer = FakePeer(f"127.0.0.1:{server.port}", **options)
         peers.append(peer)
         return peer.connect()

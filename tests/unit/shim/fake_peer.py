@@ -21,17 +21,18 @@ from datetime import datetime
 from typing import Any
 
 import grpc
-from fabric_protos.common import common_pb2
-from fabric_protos.ledger.queryresult import kv_query_result_pb2
-from fabric_protos.msp import identities_pb2
-from fabric_protos.peer import (
+from google.protobuf import timestamp_pb2
+
+from tests._protos import (
     chaincode_pb2,
     chaincode_shim_pb2,
     chaincode_shim_pb2_grpc,
+    common_pb2,
+    identities_pb2,
+    kv_query_result_pb2,
     proposal_pb2,
     proposal_response_pb2,
 )
-from google.protobuf import timestamp_pb2
 
 Msg = chaincode_shim_pb2.ChaincodeMessage
 CHANNEL = "citydir"
@@ -280,7 +281,7 @@ class FakePeer:
                 chaincode_shim_pb2.StateMetadata(metakey=k, value=v)
                 for k, v in self.metadata.get(key, {}).items()
             ]
-            return chaincode_shim_pb2.StateMetadataResult(entries=entries).SerializeToString()
+            return bytes(chaincode_shim_pb2.StateMetadataResult(entries=entries).SerializeToString())
         if t == Msg.GET_STATE_BY_RANGE:
             return self._range(chaincode_shim_pb2.GetStateByRange.FromString(request.payload), tx)
         if t == Msg.GET_HISTORY_FOR_KEY:
@@ -295,7 +296,7 @@ class FakePeer:
             iterator_id = chaincode_shim_pb2.QueryStateClose.FromString(request.payload).id
             self._iterators.pop(iterator_id, None)
             self.closed_iterators.append(iterator_id)
-            return chaincode_shim_pb2.QueryResponse(has_more=False, id=iterator_id).SerializeToString()
+            return bytes(chaincode_shim_pb2.QueryResponse(has_more=False, id=iterator_id).SerializeToString())
         raise LookupError(f"fake peer cannot handle {Msg.Type.Name(t)}")
 
     def _range(self, request: Any, tx: _Tx) -> bytes:
@@ -315,26 +316,29 @@ class FakePeer:
         metadata = chaincode_shim_pb2.QueryResponseMetadata(
             fetched_records_count=len(page), bookmark=rest[0] if rest else ""
         )
-        return chaincode_shim_pb2.QueryResponse(
+        response = chaincode_shim_pb2.QueryResponse(
             results=[chaincode_shim_pb2.QueryResultBytes(resultBytes=self._kv(k)) for k in page],
             has_more=False,
             id=str(uuid.uuid4()),
             metadata=metadata.SerializeToString(),
-        ).SerializeToString()
+        )
+        return bytes(response.SerializeToString())
 
     def _batch(self, results: list[bytes], iterator_id: str | None = None) -> bytes:
         iterator_id = iterator_id or str(uuid.uuid4())
         batch, rest = results[: self.batch_size], results[self.batch_size :]
         if rest:
             self._iterators[iterator_id] = rest
-        return chaincode_shim_pb2.QueryResponse(
+        response = chaincode_shim_pb2.QueryResponse(
             results=[chaincode_shim_pb2.QueryResultBytes(resultBytes=r) for r in batch],
             has_more=bool(rest),
             id=iterator_id,
-        ).SerializeToString()
+        )
+        return bytes(response.SerializeToString())
 
     def _kv(self, key: str) -> bytes:
-        return kv_query_result_pb2.KV(namespace="citydir", key=key, value=self.state[key]).SerializeToString()
+        kv = kv_query_result_pb2.KV(namespace="citydir", key=key, value=self.state[key])
+        return bytes(kv.SerializeToString())
 
     @staticmethod
     def _error(request: Any, text: str) -> Any:

@@ -8,11 +8,9 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from fabric_protos.msp import identities_pb2
-from fabric_protos.peer import chaincode_pb2, chaincode_shim_pb2
-
 from chaincode.shim.api import ERROR, OK, ChaincodeStub, Response
 from chaincode.shim.server import ChaincodeServer
+from tests._protos import Message, chaincode_pb2, chaincode_shim_pb2, identities_pb2
 from tests.unit.shim.conftest import PACKAGE_ID, ScriptedContract
 from tests.unit.shim.fake_peer import CHANNEL, FakePeer, tx_id
 
@@ -224,8 +222,8 @@ def test_stop_finishes_running_transactions_refuses_new_ones_and_closes_streams(
     assert peer.wait_closed(timeout=5)
 
 
-def chaincode_payload(final: object) -> bytes:
-    from fabric_protos.peer import proposal_response_pb2
+def chaincode_payload(final: Message) -> bytes:
+    from tests._protos import proposal_response_pb2
 
     payload: bytes = proposal_response_pb2.Response.FromString(final.payload).payload
     return payload

@@ -3,23 +3,28 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
-from fabric_protos.common import policies_pb2
-from fabric_protos.ledger.queryresult import kv_query_result_pb2
-from fabric_protos.msp import msp_principal_pb2
-from fabric_protos.peer import chaincode_shim_pb2
 from google.protobuf import timestamp_pb2
 
-from chaincode.shim.api import OK, ChaincodeStub, Response, create_composite_key
+from chaincode.shim.api import KV, OK, ChaincodeStub, QueryMetadata, Response, create_composite_key
+from tests._protos import Message, chaincode_shim_pb2, kv_query_result_pb2, msp_principal_pb2, policies_pb2
 from tests.unit.shim.conftest import ScriptedContract
 from tests.unit.shim.fake_peer import FakePeer, tx_id
 
 Msg = chaincode_shim_pb2.ChaincodeMessage
 
 
-def run(contract: ScriptedContract, peer: FakePeer, body: object, *, txid: str | None = None) -> object:
+def run(
+    contract: ScriptedContract,
+    peer: FakePeer,
+    body: Callable[[ChaincodeStub], object],
+    *,
+    txid: str | None = None,
+) -> Any:
     """Run ``body(stub)`` as a transaction; returns what it returned (JSON round trip)."""
 
     def function(stub: ChaincodeStub) -> Response:
@@ -124,12 +129,11 @@ def test_paginated_range_uses_bookmarks(contract: ScriptedContract, peer: FakePe
     bookmark = ""
     while True:
         txid = tx_id("page")
-        page = run(
-            contract,
-            peer,
-            lambda stub, b=bookmark: _page(stub.get_state_by_range_with_pagination("d", "e", 2, b)),
-            txid=txid,
-        )
+
+        def page_of(stub: ChaincodeStub, b: str = bookmark) -> object:
+            return _page(stub.get_state_by_range_with_pagination("d", "e", 2, b))
+
+        page = run(contract, peer, page_of, txid=txid)
         (query,) = peer.requests_of(txid, Msg.GET_STATE_BY_RANGE)
         metadata = chaincode_shim_pb2.QueryMetadata.FromString(
             chaincode_shim_pb2.GetStateByRange.FromString(query.payload).metadata
@@ -213,13 +217,18 @@ def test_range_rejects_composite_namespace_and_bad_page_size(
         lambda stub: list(stub.get_state_by_range("\x00cat", "")),
         lambda stub: stub.get_state_by_range_with_pagination("a", "b", 0, ""),
     ):
-        contract.functions["Bad"] = lambda stub, c=call: c(stub)
+
+        def bad(stub: ChaincodeStub, c: Callable[[ChaincodeStub], object] = call) -> Response:
+            c(stub)  # raises: the stub refuses the call
+            return Response(status=OK)  # had it not, the test would see 200, not 500
+
+        contract.functions["Bad"] = bad
         _, response = peer.invoke("Bad")
         assert response.status == 500
 
 
 def test_history_newest_first_with_timestamps(contract: ScriptedContract, peer: FakePeer) -> None:
-    def modification(tx: str, second: int, value: bytes, deleted: bool) -> object:
+    def modification(tx: str, second: int, value: bytes, deleted: bool) -> Message:
         ts = timestamp_pb2.Timestamp()
         ts.FromDatetime(datetime(2026, 1, 2, 3, 4, second, 500000, tzinfo=UTC))
         return kv_query_result_pb2.KeyModification(tx_id=tx, value=value, timestamp=ts, is_delete=deleted)
@@ -292,7 +301,7 @@ def health_admin_policy() -> bytes:
     return data
 
 
-def _page(result: tuple[list[object], object]) -> object:
+def _page(result: tuple[list[KV], QueryMetadata]) -> dict[str, object]:
     records, metadata = result
     return {
         "keys": [kv.key for kv in records],
