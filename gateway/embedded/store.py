@@ -189,8 +189,17 @@ class Store:
         self._committer: threading.Thread | None = None
         self._start_lock = threading.Lock()
         self._closed = False
-        self._writer = self._connect()
-        self._initialize()
+        self._readers: list[sqlite3.Connection] = []
+        self._readers_lock = threading.Lock()
+        self._writer = self._connect_or_refuse()
+        try:
+            self._initialize()
+        except sqlite3.DatabaseError as exc:
+            self._writer.close()
+            raise StoreError(f"{self.path} is not an embedded ledger file: {exc}") from exc
+        except BaseException:
+            self._writer.close()
+            raise
 
     # -- connections ----------------------------------------------------------------------
 
@@ -201,10 +210,18 @@ class Store:
         db.execute("PRAGMA synchronous = FULL")  # a COMMIT returns only once the WAL is on disk
         return db
 
+    def _connect_or_refuse(self) -> sqlite3.Connection:
+        try:
+            return self._connect()
+        except sqlite3.DatabaseError as exc:  # e.g. "file is not a database"
+            raise StoreError(f"{self.path} is not an embedded ledger file: {exc}") from exc
+
     def _reader_db(self) -> sqlite3.Connection:
         db: sqlite3.Connection | None = getattr(self._local, "db", None)
         if db is None:
             db = self._local.db = self._connect()
+            with self._readers_lock:
+                self._readers.append(db)
         return db
 
     def _initialize(self) -> None:
@@ -236,6 +253,10 @@ class Store:
             self._queue.put((None, None))  # type: ignore[arg-type]  # the committer's stop sign
             self._committer.join(timeout=10)
         self._writer.close()
+        with self._readers_lock:
+            for db in self._readers:
+                db.close()
+            self._readers.clear()
 
     # -- reads ----------------------------------------------------------------------------
 

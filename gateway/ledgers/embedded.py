@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -36,6 +37,7 @@ from gateway.api.ledger import (
     CommitUnknown,
     EventStream,
     Ledger,
+    PeersUnavailable,
     StageTimer,
     Submitted,
     TransactionInvalid,
@@ -166,6 +168,8 @@ class EmbeddedLedger:
             return future.result(timeout=self._commit_timeout)
         except TimeoutError as exc:
             raise CommitUnknown("the embedded ledger did not commit in time", tx_id) from exc
+        except sqlite3.Error as exc:  # the block was rolled back: nothing of it is on disk
+            raise PeersUnavailable(f"the embedded ledger could not commit: {exc}") from exc
 
     def transaction_status(self, tx_id: str) -> tuple[str, int | None]:
         committed = self._store.transaction(tx_id)

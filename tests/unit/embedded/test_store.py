@@ -41,6 +41,7 @@ from gateway.api.ledger import (
     ChaincodeEvent,
     EventStream,
     Ledger,
+    PeersUnavailable,
     Submitted,
     TransactionInvalid,
 )
@@ -669,6 +670,44 @@ def test_the_store_refuses_a_file_of_another_channel_or_format(tmp_path: Path) -
 
 
 # -- through the REST API --------------------------------------------------------------------
+
+
+def test_a_file_that_is_not_a_ledger_is_refused_as_such(tmp_path: Path) -> None:
+    path = tmp_path / "notes.sqlite"
+    path.write_bytes(b"these are notes, not a ledger " * 100)
+    with pytest.raises(StoreError, match="is not an embedded ledger file"):
+        Store(path, "citydir")
+    assert path.read_bytes() == b"these are notes, not a ledger " * 100
+
+
+def test_close_closes_every_connection(tmp_path: Path) -> None:
+    store = Store(tmp_path / "ledger.sqlite", "citydir")
+    seen: list[sqlite3.Connection] = []
+
+    def read() -> None:
+        store.height()
+        seen.append(store._reader_db())
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    reader.join(timeout=TIMEOUT)
+    store.height()
+    store.close()
+    with pytest.raises(sqlite3.ProgrammingError):
+        seen[0].execute("SELECT 1")
+
+
+def test_a_commit_the_database_refuses_is_unavailable_not_internal(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def locked(transactions: Any) -> list[Committed]:
+        raise sqlite3.OperationalError("database is locked")
+
+    monkeypatch.setattr(world.store, "_commit_block", locked)
+    height = world.store.height()
+    with pytest.raises(PeersUnavailable, match="could not commit: database is locked"):
+        world.ledger().submit("UpdateCatalog", {"id": CAT, "description": "not written"})
+    assert world.store.height() == height
 
 
 @dataclass
