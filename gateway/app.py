@@ -17,6 +17,7 @@ from flask import Flask, Response, g, request
 
 from chaincode.interface import ARGUMENT_SCHEMAS
 from gateway.api import BLUEPRINTS
+from gateway.api.auth import refuse_credentials_in_query
 from gateway.api.errors import register_error_handlers
 from gateway.api.ledger import BlockCache, LedgerFactory
 from gateway.api.metrics import Metrics
@@ -72,6 +73,10 @@ def create_app(
     @app.before_request
     def _start_clock() -> None:
         g.started = time.perf_counter()
+
+    # Every URL, not only the API's: the web page and unknown paths are logged as well, and a
+    # credential in a query string must never be accepted anywhere.
+    app.before_request(refuse_credentials_in_query)
 
     @app.after_request
     def _observe(response: Response) -> Response:

@@ -50,6 +50,12 @@ def test_a_credential_in_the_query_is_refused_on_open_routes_and_writes(env: Env
     assert env.health.submits == []
 
 
+def test_a_credential_in_the_query_is_refused_outside_the_api_too(env: Env) -> None:
+    # The web page and unknown paths are logged like any other URL.
+    for path in ("/", "/static/app.js", "/no/such/path"):
+        _assert_token_in_query(env.client(None).get(f"{path}?access_token={ADMIN_TOKEN}"), ADMIN_TOKEN)
+
+
 def test_the_refusal_names_the_parameter_but_never_a_token(env: Env) -> None:
     error = env.client().get(f"/api/v1/catalogs?access_token=x&tag={ADMIN_TOKEN}").get_json()["error"]
     assert error["details"] == {"parameters": ["access_token", "tag"]}
