@@ -333,7 +333,12 @@ def test_unconditional_request_is_granted_used_and_revoked(directory: Directory,
     assert (revoked.result["status"], revoked.result["version"]) == ("revoked", 2)
     assert revoked.result["revoked"]["by"]["msp_id"] == "HealthMSP"
     assert_event(directory, revoked, "GrantRevoked", {"entity": "grant", "id": grant["id"], "version": 2})
-    assert directory.read("CheckAccess", check) == {"allowed": False, "reason": "no-grant", "grant_id": None}
+    # The denial says why, and which grant it was.
+    assert directory.read("CheckAccess", check) == {
+        "allowed": False,
+        "reason": "revoked",
+        "grant_id": grant["id"],
+    }
     history = directory.read("GetHistory", {"entity": "grant", "id": grant["id"]})
     assert [h["tx_id"] for h in history] == [revoked.tx_id, requested.tx_id]
 
