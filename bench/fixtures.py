@@ -74,6 +74,8 @@ def catalog(catalog_id: str, msp_id: str = HEALTH, n: int = 0, share: str | None
     c["department_id"] = department
     c["responsibility_ids"] = [responsibility_of(msp_id)]
     c["endpoint"] = f"https://dataex.city.example/api/v1/{department}/{catalog_id}"
+    # A resource code is one catalog's: the copies claim none (their share_type none basis stays).
+    c["resource_code"], c["related_codes"] = None, []
     return c
 
 

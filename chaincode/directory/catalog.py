@@ -6,6 +6,7 @@ catalog's version; deprecated catalogs are frozen.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from chaincode.interface import Event
@@ -19,6 +20,18 @@ from .policy import peer_of
 from .schemas import CATALOG_EDITABLE, check_catalog
 
 KIND = "catalog"
+# The guideline's catalog metadata (政务信息资源目录编制指南): optional, stored as null/[] when not given.
+GUIDELINE_DEFAULTS: dict[str, Any] = {
+    "resource_code": None,
+    "classification": None,
+    "share_method": None,
+    "related_codes": [],
+    "released_at": None,
+    "no_share_basis": None,
+}
+# 信息资源代码: the 前段码's first digit is the 类 (kind); its length says how deep the code goes.
+KIND_DIGIT = {"base": "1", "theme": "2", "department": "3"}
+DEPTH_OF_LENGTH = {1: 1, 3: 2, 6: 3, 9: 4}  # 类, 类+项, 类+项+目, 类+项+目+细目
 
 
 def indexes(catalog: JSON) -> set[IndexEntry]:
@@ -31,6 +44,9 @@ def indexes(catalog: JSON) -> set[IndexEntry]:
         ("catalog~status", (status, catalog_id)),
     }
     entries.update(("catalog~tag", (tag, status, catalog_id)) for tag in catalog["tags"])
+    if catalog.get("resource_code"):
+        # Not by status: a code stays claimed by its catalog, deprecated or not.
+        entries.add(("catalog~code", (catalog["resource_code"], catalog_id)))
     return entries
 
 
@@ -45,11 +61,22 @@ def create_many(ctx: Context, args: JSON) -> JSON:
     """Bulk load, all or nothing: every catalog is checked before the first is written."""
     prepared: list[tuple[JSON, JSON]] = []
     seen: set[str] = set()
+    codes: dict[str, str] = {}
     for index, new in enumerate(args["catalogs"]):
         root = f"catalogs[{index}]"
         if new["id"] in seen:
             raise conflict(f"{root}.id: catalog {new['id']} appears twice in the batch", field=f"{root}.id")
         seen.add(new["id"])
+        code = new.get("resource_code")
+        if code:
+            if code in codes:
+                field = f"{root}.resource_code"
+                raise conflict(
+                    f"{field}: resource code {code} is claimed by {codes[code]} too in the batch",
+                    field=field,
+                    resource_code=code,
+                )
+            codes[code] = new["id"]
         prepared.append(_prepare_new(ctx, new, root))
     ids = [_save_new(ctx.ledger, catalog, department)["id"] for catalog, department in prepared]
     ctx.ledger.emit(Event.CATALOGS_CREATED, {"entity": KIND, "ids": ids, "version": 1})
@@ -64,11 +91,17 @@ def update(ctx: Context, args: JSON) -> JSON:
         raise failed_precondition(
             f"catalog {current['id']} is deprecated and can no longer change", id=current["id"]
         )
-    changed = {**current, **{field: args[field] for field in CATALOG_EDITABLE if field in args}}
+    # A catalog stored before the guideline fields existed gets their defaults.
+    changed = {
+        **GUIDELINE_DEFAULTS,
+        **current,
+        **{field: args[field] for field in CATALOG_EDITABLE if field in args},
+    }
     changed["items"] = [_item(item) for item in changed["items"]]
     # The merged catalog must satisfy the same cross-field rules as a new one.
     check_catalog({field: changed[field] for field in ("id", "department_id", *CATALOG_EDITABLE)})
     _check_item_names(changed["items"], "catalog")
+    _check_guideline(ledger, changed, "catalog")
     _check_responsibilities(
         ledger, department, changed["responsibility_ids"], current["responsibility_ids"], "catalog"
     )
@@ -96,6 +129,8 @@ def list_catalogs(ctx: Context, args: JSON) -> JSON:
     by_status: tuple[str, ...] = (status,) if status else ()
     if "department_id" in args:
         index, attrs = "catalog~dept", (args["department_id"], *by_status)
+    elif "resource_code" in args:
+        index, attrs = "catalog~code", (args["resource_code"],)
     elif "tag" in args:
         index, attrs = "catalog~tag", (args["tag"], *by_status)
     elif "share_type" in args:
@@ -113,7 +148,9 @@ def item_names(catalog: JSON) -> list[str]:
 
 def _matches(catalog: JSON, args: JSON) -> bool:
     return all(
-        catalog[key] == args[key] for key in ("department_id", "share_type", "status") if key in args
+        catalog.get(key) == args[key]
+        for key in ("department_id", "share_type", "status", "resource_code")
+        if key in args
     ) and ("tag" not in args or args["tag"] in catalog["tags"])
 
 
@@ -164,11 +201,13 @@ def _prepare_new(ctx: Context, args: JSON, root: str) -> tuple[JSON, JSON]:
         "endpoint": args.get("endpoint"),
         "schema_hash": args.get("schema_hash"),
         "tags": args.get("tags", []),
+        **{field: args.get(field, default) for field, default in GUIDELINE_DEFAULTS.items()},
         "status": "draft",
         "deprecation": None,
         "created_at": now,
         "updated_at": now,
     }
+    _check_guideline(ledger, catalog, root)
     return catalog, department
 
 
@@ -190,6 +229,53 @@ def _check_item_names(items: list[JSON], root: str) -> None:
             field = f"{root}.items[{index}].name"
             raise invalid_argument(f"{field}: item name {item['name']!r} is used twice in the catalog", field)
         seen.add(item["name"])
+
+
+def _check_guideline(ledger: Ledger, catalog: JSON, root: str) -> None:
+    """The guideline fields' rules the schema cannot state: the resource code agrees with the
+    classification and no other catalog claims it; related codes name other resources; the
+    release date is a real date."""
+    code, classification = catalog.get("resource_code"), catalog.get("classification")
+    if code:
+        field = f"{root}.resource_code"
+        if classification is None:
+            raise invalid_argument(
+                f"{field}: a resource code needs its classification (kind and path) to be checked against",
+                f"{root}.classification",
+            )
+        front = code.split("/", 1)[0]
+        kind, path = classification["kind"], classification["path"]
+        if front[0] != KIND_DIGIT[kind]:
+            raise invalid_argument(
+                f"{field}: {code} starts with 类 {front[0]}, but the classification's kind {kind} "
+                f"is 类 {KIND_DIGIT[kind]}",
+                field,
+            )
+        depth = DEPTH_OF_LENGTH[len(front)]
+        if depth != len(path):
+            raise invalid_argument(
+                f"{field}: {code} is a {depth}-level code ({len(front)} digits before the slash), "
+                f"but the classification path has {len(path)} level(s)",
+                field,
+            )
+        for other in ledger.scan("catalog~code", (code,)):
+            if other != catalog["id"]:
+                raise conflict(
+                    f"{field}: resource code {code} is already catalog {other}'s",
+                    field=field,
+                    id=other,
+                    resource_code=code,
+                )
+    if code and code in catalog.get("related_codes", []):
+        field = f"{root}.related_codes"
+        raise invalid_argument(f"{field}: {code} is the catalog's own resource code", field)
+    released = catalog.get("released_at")
+    if released:
+        try:
+            date.fromisoformat(released)
+        except ValueError:
+            field = f"{root}.released_at"
+            raise invalid_argument(f"{field}: {released} is not a calendar date", field) from None
 
 
 def _check_responsibilities(

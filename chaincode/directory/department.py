@@ -19,6 +19,32 @@ LEVEL_RANK = {"municipal": 0, "district": 1, "subdistrict": 2}
 POLICY = peer_of(BUREAU_MSP)
 MAX_DEPTH = 16
 
+# GB 32100-2015 统一社会信用代码: 18 characters over this 31-character alphabet (no I, O, Z, S,
+# V); the 18th is the check character, from the first 17 weighted by 3^i mod 31.
+USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+
+
+def uscc_check_character(first17: str) -> str:
+    """The check character of a unified social credit code's first 17 characters."""
+    total = sum(
+        USCC_ALPHABET.index(char) * weight for char, weight in zip(first17, USCC_WEIGHTS, strict=True)
+    )
+    return USCC_ALPHABET[(31 - total % 31) % 31]
+
+
+def check_provider_code(code: str | None, field: str = "department.provider_code") -> None:
+    """The schema checks the shape; this, the check character."""
+    if code is None:
+        return
+    expected = uscc_check_character(code[:17])
+    if code[17] != expected:
+        raise invalid_argument(
+            f"{field}: {code} fails the GB 32100 check: its check character is {code[17]}, "
+            f"the first 17 characters give {expected}",
+            field,
+        )
+
 
 def indexes(department: JSON) -> set[IndexEntry]:
     # Status is part of each key so "children of X that are active" stays one prefix scan.
@@ -36,6 +62,7 @@ def register(ctx: Context, args: JSON) -> JSON:
     if ledger.exists(KIND, args["id"]):
         raise conflict(f"department {args['id']} already exists", id=args["id"])
     parent_id = args.get("parent_id")
+    check_provider_code(args.get("provider_code"))
     _check_place(ledger, args["id"], parent_id, args["level"])
     now = ledger.now_text
     department = {
@@ -46,6 +73,7 @@ def register(ctx: Context, args: JSON) -> JSON:
         "msp_id": args["msp_id"],
         "status": "active",
         "contact": args["contact"],
+        "provider_code": args.get("provider_code"),
         "suspension": None,
         "created_at": now,
         "updated_at": now,
@@ -65,6 +93,7 @@ def update(ctx: Context, args: JSON) -> JSON:
     require_bureau_admin(ctx.caller, "change departments")
     ledger = ctx.ledger
     current = ledger.require(KIND, args["id"])
+    check_provider_code(args.get("provider_code"))
     changed = {**current, **{field: value for field, value in args.items() if field != "id"}}
     if (changed["parent_id"], changed["level"]) != (current["parent_id"], current["level"]):
         _check_place(ledger, current["id"], changed["parent_id"], changed["level"])

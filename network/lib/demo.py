@@ -39,8 +39,18 @@ DEPARTMENT_KEYS = {"id", "name", "parent_id", "level", "msp_id", "contact"}
 RESPONSIBILITY_KEYS = {"id", "department_id", "code", "title", "legal_basis"}
 CATALOG_KEYS = {
     *("id", "department_id", "responsibility_ids", "title", "items", "share_type", "open_type"),
-    *("update_frequency", "format", "source_system", "tags", "draft"),
+    *("update_frequency", "format", "source_system", "tags", "draft", "no_share_basis", "related"),
 }
+# GB 32100-2015 unified social credit codes: the check character over the first 17 characters.
+USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+
+
+def uscc(first17: str) -> str:
+    """The full 18-character code: ``first17`` and its check character (weights 3^i mod 31)."""
+    total = sum(USCC_ALPHABET.index(char) * pow(3, i, 31) for i, char in enumerate(first17))
+    return first17 + USCC_ALPHABET[(31 - total % 31) % 31]
+
+
 REQUEST_KEYS = {"id", "requester_id", "catalog_id", "items", "purpose", "legal_basis", "requested_until"}
 TX_KEYS = {"msp_id", "role", "function", "argument"}
 
@@ -76,14 +86,19 @@ class _Directory:
         self.data = data
         self.derive: Mapping[str, str] = data["derive"]
         self.msp_of: dict[str, str] = {}
+        self.department_names: dict[str, str] = {}
+        self.department_numbers: dict[str, int] = {}
+        self.codes: dict[str, str] = {}
 
     def departments(self) -> list[Tx]:
         txs: list[Tx] = []
         registrar = _check_keys(self.data["registrar"], {"msp_id", "role"}, "registrar", ["msp_id", "role"])
-        for entry in self.data["departments"]:
+        for n, entry in enumerate(self.data["departments"], start=1):
             what = f"department {_id(entry)}"
             d = _check_keys(entry, DEPARTMENT_KEYS, what, sorted(DEPARTMENT_KEYS - {"parent_id"}))
             self.msp_of[d["id"]] = d["msp_id"]
+            self.department_names[d["id"]] = d["name"]["zh"]
+            self.department_numbers[d["id"]] = n
             contact = d["contact"]
             argument = {
                 "id": d["id"],
@@ -96,6 +111,7 @@ class _Directory:
                     "email": self.derive["department_email"].format_map(d),
                     "phone": contact["phone"],
                 },
+                "provider_code": uscc(self.derive["department_provider_code"].format(n=n)),
             }
             txs.append((registrar["msp_id"], registrar["role"], "RegisterDepartment", argument))
         return txs
@@ -162,7 +178,43 @@ class _Directory:
         }
         if c["share_type"] == "conditional":
             catalog["share_conditions"] = defaults["share_conditions"]
+        if c["share_type"] == "none":
+            if "no_share_basis" not in c:
+                raise DemoDataError(f"{what}: share_type none needs its no_share_basis")
+            catalog["no_share_basis"] = c["no_share_basis"]
+        elif "no_share_basis" in c:
+            raise DemoDataError(f"{what}: no_share_basis is for share_type none only")
+        # 部门信息资源 (类 3), 项 = the department's place in the file; 后段码 = its n-th catalog.
+        self.owner(c["department_id"], what)
+        catalog["resource_code"] = self.codes[c["id"]]
+        catalog["classification"] = {
+            "kind": "department",
+            "path": ["部门信息资源", self.department_names[c["department_id"]]],
+        }
+        if catalog["format"] not in defaults["share_method"]:
+            raise DemoDataError(
+                f"{what}: no share_method under catalog_defaults for format {catalog['format']!r}"
+            )
+        catalog["share_method"] = defaults["share_method"][catalog["format"]]
+        catalog["released_at"] = defaults["released_at"]
+        related = c.get("related", [])
+        unknown = [r for r in related if r not in self.codes]
+        if unknown:
+            raise DemoDataError(f"{what}: related catalog(s) {', '.join(unknown)} not in the file")
+        catalog["related_codes"] = [self.codes[r] for r in related]
         return catalog
+
+    def assign_codes(self) -> None:
+        """Every catalog's resource code, before any is expanded (related catalogs may come later)."""
+        counts: dict[str, int] = {}
+        for entries in self.data["catalogs"].values():
+            for entry in entries if isinstance(entries, list) else ():
+                department_id = str(entry.get("department_id")) if isinstance(entry, dict) else ""
+                number = self.department_numbers.get(department_id)
+                if number is None:
+                    continue  # reported by owner() / catalog() with its context
+                counts[department_id] = counts.get(department_id, 0) + 1
+                self.codes[str(entry.get("id"))] = f"3{number:02d}/{counts[department_id]:06d}"
 
     def catalogs(self) -> list[Tx]:
         """Batch by batch, one CreateCatalogs per owning org (CreateCatalog for one); then
@@ -170,6 +222,7 @@ class _Directory:
         txs: list[Tx] = []
         drafts: set[str] = set()
         batches: list[list[dict[str, Any]]] = []
+        self.assign_codes()
         for name, entries in self.data["catalogs"].items():
             if not isinstance(entries, list):
                 raise DemoDataError(f"catalog batch {name}: expected a list of catalogs")

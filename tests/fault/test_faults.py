@@ -101,6 +101,7 @@ def catalog_body(catalog_id: str) -> dict[str, Any]:
         "description": "written by the fault-injection load generator",
         "items": [{"name": "value", "title": "值", "type": "integer", "sensitivity": "internal"}],
         "share_type": "none",
+        "no_share_basis": "fault-injection test data, not shared with anyone",
         "open_type": "none",
         "update_frequency": "daily",
         "tags": ["fault-test"],

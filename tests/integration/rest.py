@@ -335,4 +335,6 @@ def catalog(
     }
     if share_type == "conditional":
         body["share_conditions"] = "for statutory social assistance checks only"
+    if share_type == "none":  # a catalog that is not shared states what it rests on
+        body["no_share_basis"] = "《社会救助暂行办法》第五十九条"
     return body

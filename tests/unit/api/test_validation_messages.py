@@ -62,6 +62,11 @@ CASES: list[tuple[str, str, Any, str, dict[str, Any]]] = [
     ),
     ("POST", "/usage", {**USAGE, "items": [], "record_count": -1}, "RecordUsage", {}),
     ("POST", "/departments/health/suspend", {"reason": "   "}, "SuspendDepartment", {"id": "health"}),
+    # The guideline fields: a resource code of the wrong shape, a bad related code, a missing basis.
+    ("POST", "/catalogs", {**GOOD, "resource_code": "12/000001"}, "CreateCatalog", {}),
+    ("POST", "/catalogs", {**GOOD, "related_codes": ["301/1", "301/1"]}, "CreateCatalog", {}),
+    ("POST", "/catalogs", {**GOOD, "share_type": "none"}, "CreateCatalog", {}),
+    ("PATCH", "/catalogs/dibao", {"resource_code": "4/000001"}, "UpdateCatalog", {"id": "dibao"}),
 ]
 
 
@@ -110,3 +115,12 @@ def test_the_field_and_rule_of_an_empty_responsibility_list(env: Env) -> None:
     assert response.get_json()["error"]["message"] == (
         "catalog.responsibility_ids: a catalog must serve at least one statutory responsibility; give its id"
     )
+
+
+def test_the_rule_of_a_bad_resource_code(env: Env) -> None:
+    response = env.client().post("/api/v1/catalogs", json={**GOOD, "resource_code": "12/000001"})
+    assert response.status_code == 400
+    error = response.get_json()["error"]
+    assert error == chaincode_error("CreateCatalog", {**GOOD, "resource_code": "12/000001"})
+    assert error["details"]["field"] == "catalog.resource_code"
+    assert "1, 3, 6 or 9 digits" in error["message"]

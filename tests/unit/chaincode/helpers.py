@@ -103,6 +103,10 @@ def responsibility(resp_id: str, dept_id: str, **extra: Any) -> dict[str, Any]:
     }
 
 
+# What a catalog that is not shared rests on (required with share_type none).
+NO_SHARE_BASIS = "《社会救助暂行办法》第五十九条：对知悉的公民个人信息依法保密"
+
+
 def item(name: str, kind: str = "string", sensitivity: str = "internal") -> dict[str, Any]:
     return {"name": name, "title": name.replace("_", " "), "type": kind, "sensitivity": sensitivity}
 
@@ -128,6 +132,8 @@ def catalog(
     }
     if share == "conditional" and "share_conditions" not in extra:
         document["share_conditions"] = "for statutory duties only"
+    if share == "none" and "no_share_basis" not in extra:
+        document["no_share_basis"] = NO_SHARE_BASIS
     return document
 
 

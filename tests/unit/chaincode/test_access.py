@@ -261,9 +261,13 @@ def test_approval_needs_active_parties_and_a_shareable_catalog(city: Directory) 
     assert "health is suspended" in error["message"]
     city.fail(HEALTH_CLIENT, "WithdrawRequest", {"id": "req-a"}, "FAILED_PRECONDITION")
     city.ok(BUREAU_ADMIN, "ReactivateDepartment", {"id": "health"})
-    city.ok(CIVIL_ADMIN, "UpdateCatalog", {"id": "dibao", "share_type": "none"})
+    city.ok(
+        CIVIL_ADMIN, "UpdateCatalog", {"id": "dibao", "share_type": "none", "no_share_basis": "《保密法》"}
+    )
     city.fail(CIVIL_ADMIN, "ApproveRequest", {"id": "req-b", "reason": "ok"}, "FAILED_PRECONDITION")
-    city.ok(CIVIL_ADMIN, "UpdateCatalog", {"id": "dibao", "share_type": "conditional"})
+    city.ok(
+        CIVIL_ADMIN, "UpdateCatalog", {"id": "dibao", "share_type": "conditional", "no_share_basis": None}
+    )
     city.ok(CIVIL_ADMIN, "DeprecateCatalog", {"id": "dibao"})
     city.fail(CIVIL_ADMIN, "ApproveRequest", {"id": "req-c", "reason": "ok"}, "FAILED_PRECONDITION")
     # A deprecated catalog's pending request can still be rejected.

@@ -44,3 +44,27 @@ def test_seed_replays_and_covers_every_state() -> None:
     grants = _entities(ledger, "grant")
     assert {g["status"] for g in grants} == {"active", "revoked"}
     assert len(_entities(ledger, "usage")) == 2
+
+
+def test_the_demo_carries_the_guideline_metadata() -> None:
+    """Every demo department has a valid 统一社会信用代码 (the contract checked it) and every demo
+    catalog a resource code agreeing with its classification, a share method and a release date;
+    those not shared state their basis."""
+    from chaincode.directory.department import uscc_check_character
+
+    ledger = _load()
+    departments = _entities(ledger, "department")
+    codes = [d["provider_code"] for d in departments]
+    assert all(code and uscc_check_character(code[:17]) == code[17] for code in codes)
+    assert len(set(codes)) == len(codes)
+    catalogs = _entities(ledger, "catalog")
+    resource_codes = [c["resource_code"] for c in catalogs]
+    assert all(resource_codes) and len(set(resource_codes)) == len(resource_codes)
+    for c in catalogs:
+        assert c["classification"]["kind"] == "department" and len(c["classification"]["path"]) == 2
+        assert c["resource_code"].startswith("3") and len(c["resource_code"]) == 10
+        assert c["share_method"] in {"interface", "file_download", "online_query", "exchange"}
+        assert c["released_at"] == "2026-06-30"
+        assert bool(c["no_share_basis"]) == (c["share_type"] == "none")
+    assert any(c["related_codes"] for c in catalogs)
+    assert {r for c in catalogs for r in c["related_codes"]} <= set(resource_codes)

@@ -161,14 +161,78 @@ def _ordered(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)  # no sort_keys: the order is compared too
 
 
+# Added since BEFORE, deliberately: the national guideline's catalog metadata (政务信息资源目录
+# 编制指南) and a department's unified social credit code. Each addition is appended, so the
+# schemas less these read exactly as before.
+ADDED_CATALOG_FIELDS = (
+    *("resource_code", "classification", "share_method", "related_codes", "released_at"),
+    "no_share_basis",
+)
+ADDED_FIELDS = {
+    "RegisterDepartment": ("provider_code",),
+    "UpdateDepartment": ("provider_code",),
+    "department": ("provider_code",),
+    "CreateCatalog": ADDED_CATALOG_FIELDS,
+    "UpdateCatalog": ADDED_CATALOG_FIELDS,
+    "catalog": ADDED_CATALOG_FIELDS,
+    "ListCatalogs": ("resource_code",),
+}
+# The basis rule (share_type none needs no_share_basis, other share types refuse one), added
+# beside the conditions rule as an allOf on every new-catalog schema.
+ADDED_RULES = ("allOf",)
+ADDED_MESSAGES = {"basis_required", "basis_given", "no_basis", "no_share_basis", "resource_code"}
+ADDED_MESSAGES |= {"catalog_resource_code", "provider_code"}
+
+
+def _without_additions(schema: Any, fields: tuple[str, ...]) -> Any:
+    """``schema`` (a top-level one, or a CreateCatalogs argument's catalog) less ADDED_FIELDS."""
+    if not isinstance(schema, dict):
+        return schema
+    out = {key: value for key, value in schema.items() if not (key in ADDED_RULES and fields)}
+    if "properties" in out:
+        out["properties"] = {
+            name: _without_additions(value, ADDED_CATALOG_FIELDS if name == "catalogs" else ())
+            for name, value in out["properties"].items()
+            if name not in fields
+        }
+    if "items" in out and isinstance(out["items"], dict):
+        out["items"] = _without_additions(out["items"], fields or ())
+    return out
+
+
+def test_the_additions_are_all_that_changed() -> None:
+    catalog_fields = set(interface.ARGUMENT_SCHEMAS["CreateCatalog"]["properties"])
+    assert set(ADDED_CATALOG_FIELDS) <= catalog_fields
+    assert set(ADDED_CATALOG_FIELDS) <= set(interface.ENTITY_SCHEMAS["catalog"]["properties"])
+    assert not set(ADDED_CATALOG_FIELDS) & set(interface.ENTITY_SCHEMAS["catalog"]["required"])
+
+
 def test_the_loaded_schemas_are_the_python_definitions_they_replaced(old_schemas: types.ModuleType) -> None:
     """The data files were generated from these once; they must mean, and read, the same."""
     old = old_schemas
     assert set(interface.ARGUMENT_SCHEMAS) - set(old.ARGUMENT_SCHEMAS) == {"GetMetadata"}
     for function, schema in old.ARGUMENT_SCHEMAS.items():
-        assert _ordered(interface.ARGUMENT_SCHEMAS[function]) == _ordered(schema), function
-    assert _ordered(interface.ENTITY_SCHEMAS) == _ordered(old.ENTITY_SCHEMAS)
-    assert _ordered(interface.RULE_MESSAGES) == _ordered(old.RULE_MESSAGES)
+        now = _without_additions(interface.ARGUMENT_SCHEMAS[function], ADDED_FIELDS.get(function, ()))
+        if function == "CreateCatalogs":
+            now["properties"]["catalogs"]["items"] = _without_additions(
+                interface.ARGUMENT_SCHEMAS[function]["properties"]["catalogs"]["items"], ADDED_CATALOG_FIELDS
+            )
+        assert _ordered(now) == _ordered(schema), function
+    entities = {
+        kind: _without_additions(schema, ADDED_FIELDS.get(kind, ()))
+        for kind, schema in interface.ENTITY_SCHEMAS.items()
+    }
+    assert _ordered(entities) == _ordered(old.ENTITY_SCHEMAS)
+    rules = data.raw("messages.json")["rules"]
+    kept = [
+        rule
+        for rule in interface.RULE_MESSAGES
+        if rule[0] not in [interface.DEFINITIONS[n] for n in ADDED_MESSAGES]
+    ]
+    assert {rule["definition"] for rule in rules} - {
+        r["definition"] for r in rules[: len(kept)]
+    } == ADDED_MESSAGES
+    assert _ordered(kept) == _ordered(old.RULE_MESSAGES)
     for name in ("MAX_ARGUMENT_BYTES", "MAX_CATALOG_ITEMS", "MAX_BATCH_CATALOGS", "DIALECT"):
         assert getattr(interface, name) == getattr(old, name), name
 
@@ -176,5 +240,9 @@ def test_the_loaded_schemas_are_the_python_definitions_they_replaced(old_schemas
 
     assert _ordered(schemas.GRANT_REGISTER_SCHEMA) == _ordered(old.GRANT_REGISTER_SCHEMA)
     assert _ordered(schemas.USAGE_MARK_SCHEMA) == _ordered(old.USAGE_MARK_SCHEMA)
-    assert schemas.CATALOG_EDITABLE == old.CATALOG_EDITABLE
-    assert interface.ARGUMENT_SCHEMAS["CreateCatalog"] == old._CATALOG_VALIDATOR.schema  # check_catalog's
+    editable = (*old.CATALOG_EDITABLE, *ADDED_CATALOG_FIELDS)
+    assert editable == schemas.CATALOG_EDITABLE
+    assert (
+        _without_additions(interface.ARGUMENT_SCHEMAS["CreateCatalog"], ADDED_CATALOG_FIELDS)
+        == old._CATALOG_VALIDATOR.schema
+    )  # check_catalog's

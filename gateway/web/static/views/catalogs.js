@@ -157,6 +157,12 @@ export async function renderDetail(main, ctx) {
             <dt>${t('cat.sourceSystem')}</dt><dd>${c.source_system || '—'}</dd>
             <dt>${t('cat.endpoint')}</dt><dd class="mono break">${c.endpoint || '—'}</dd>
             <dt>${t('cat.schemaHash')}</dt><dd class="mono break">${c.schema_hash || '—'}</dd>
+            <dt>${t('cat.resourceCode')}</dt><dd class="mono" id="cat-resource-code">${c.resource_code || '—'}</dd>
+            <dt>${t('cat.classification')}</dt><dd>${c.classification ? `${t(`class.${c.classification.kind}`, null, c.classification.kind)} · ${c.classification.path.join(' / ')}` : '—'}</dd>
+            <dt>${t('cat.shareMethod')}</dt><dd>${c.share_method ? t(`shareMethod.${c.share_method}`, null, c.share_method) : '—'}</dd>
+            ${c.no_share_basis ? html`<dt>${t('cat.noShareBasis')}</dt><dd id="cat-no-share-basis">${c.no_share_basis}</dd>` : ''}
+            <dt>${t('cat.releasedAt')}</dt><dd>${c.released_at || '—'}</dd>
+            ${(c.related_codes || []).length ? html`<dt>${t('cat.relatedCodes')}</dt><dd class="mono">${c.related_codes.join(', ')}</dd>` : ''}
             <dt>${t('cat.tags')}</dt><dd>${(c.tags || []).length ? c.tags.map((tag) => html`<a class="tag" href="#/catalogs?tag=${encodeURIComponent(tag)}">${tag}</a> `) : '—'}</dd>
             <dt>${t('common.created')}</dt><dd>${fmtDateTime(c.created_at)}</dd>
             <dt>${t('common.updated')}</dt><dd>${fmtDateTime(c.updated_at)}</dd>
@@ -302,6 +308,9 @@ function itemRow(it, i) {
   </fieldset>`;
 }
 
+const SHARE_METHODS = ['interface', 'file_download', 'online_query', 'exchange'];
+const CLASS_KINDS = ['base', 'theme', 'department'];
+
 export async function renderForm(main, ctx) {
   const editing = ctx.params[0] !== undefined;
   let c = { items: [{ name: '', title: '', type: 'string', sensitivity: 'internal' }], tags: [], responsibility_ids: [], share_type: 'conditional' };
@@ -328,6 +337,15 @@ export async function renderForm(main, ctx) {
       ${control({ id: 'c-desc', name: 'description', label: t('common.description'), type: 'textarea', value: typeof c.description === 'object' ? bi(c.description) : c.description, wide: true })}
       ${control({ id: 'c-share', name: 'share_type', label: t('cat.shareType'), type: 'select', required: true, value: c.share_type, options: enumOptions('share', SHARE_TYPES) })}
       ${control({ id: 'c-conditions', name: 'share_conditions', label: t('cat.shareConditions'), value: c.share_conditions, hint: t('cat.conditionsHint') })}
+      ${control({ id: 'c-basis', name: 'no_share_basis', label: t('cat.noShareBasis'), value: c.no_share_basis, hint: t('cat.noShareBasisHint') })}
+      ${control({ id: 'c-method', name: 'share_method', label: t('cat.shareMethod'), type: 'select', value: c.share_method,
+    options: [{ value: '', label: t('common.choose') }, ...SHARE_METHODS.map((v) => ({ value: v, label: t(`shareMethod.${v}`) }))] })}
+      ${control({ id: 'c-code', name: 'resource_code', label: t('cat.resourceCode'), value: c.resource_code, hint: t('cat.resourceCodeHint') })}
+      ${control({ id: 'c-class-kind', name: 'class_kind', label: t('cat.classKind'), type: 'select', value: c.classification?.kind,
+    options: [{ value: '', label: t('common.choose') }, ...CLASS_KINDS.map((v) => ({ value: v, label: t(`class.${v}`) }))] })}
+      ${control({ id: 'c-class-path', name: 'class_path', label: t('cat.classPath'), value: (c.classification?.path || []).join(' / '), hint: t('cat.classPathHint') })}
+      ${control({ id: 'c-released', name: 'released_at', label: t('cat.releasedAt'), type: 'date', value: c.released_at })}
+      ${control({ id: 'c-related', name: 'related_codes', label: t('cat.relatedCodes'), value: (c.related_codes || []).join(', '), hint: t('cat.relatedCodesHint'), wide: true })}
       ${control({ id: 'c-open', name: 'open_type', label: t('cat.openType'), type: 'select', required: true, value: c.open_type, options: enumOptions('open', OPEN_TYPES) })}
       ${control({ id: 'c-freq', name: 'update_frequency', label: t('cat.updateFrequency'), type: 'select', required: true, value: c.update_frequency, options: enumOptions('freq', UPDATE_FREQUENCIES) })}
       ${control({ id: 'c-format', name: 'format', label: t('cat.format'), value: c.format })}
@@ -389,6 +407,8 @@ export async function renderForm(main, ctx) {
     const ok = checkForm(form, (f) => {
       const bad = {};
       if (f.elements.share_type.value === 'conditional' && !f.elements.share_conditions.value.trim()) bad.share_conditions = t('cat.conditionsRequired');
+      if (f.elements.share_type.value === 'none' && !f.elements.no_share_basis.value.trim()) bad.no_share_basis = t('cat.noShareBasisRequired');
+      if (f.elements.resource_code.value.trim() && !f.elements.class_kind.value) bad.class_kind = t('cat.codeNeedsClass');
       const names = readItems().map((it) => it.name);
       names.forEach((n, i) => {
         if (n && names.indexOf(n) !== i) bad[`item_name_${i}`] = t('cat.duplicateItem');
@@ -419,11 +439,23 @@ export async function renderForm(main, ctx) {
       endpoint: f.endpoint,
       schema_hash: f.schema_hash,
       tags: f.tags.split(/[,，]/).map((s) => s.trim()).filter(Boolean),
+      // The guideline's metadata: null clears a field; a basis only for a catalog not shared.
+      resource_code: f.resource_code.trim() || null,
+      classification: f.class_kind ? { kind: f.class_kind, path: f.class_path.split('/').map((s) => s.trim()).filter(Boolean) } : null,
+      share_method: f.share_method || null,
+      released_at: f.released_at || null,
+      related_codes: f.related_codes.split(/[,，\s]+/).map((s) => s.trim()).filter(Boolean),
+      no_share_basis: f.share_type === 'none' ? f.no_share_basis.trim() || null : null,
     };
     // Optional text left empty is not sent, rather than written as "".
     for (const k of ['share_conditions', 'open_type', 'update_frequency', 'format', 'source_system', 'endpoint', 'schema_hash', 'description']) {
       if (body[k] === '' && !(editing && c[k])) delete body[k];
     }
+    // Optional metadata left empty is not sent unless it clears a stored value.
+    for (const k of ['resource_code', 'classification', 'share_method', 'released_at', 'no_share_basis']) {
+      if (body[k] === null && !(editing && c[k])) delete body[k];
+    }
+    if (!body.related_codes.length && !(editing && (c.related_codes || []).length)) delete body.related_codes;
     try {
       let res;
       if (editing) {

@@ -88,6 +88,7 @@ export async function renderDepartment(main, ctx) {
         <dt>${t('dept.nameZh')}</dt><dd lang="zh-CN">${d.name?.zh || '—'}</dd>
         <dt>${t('dept.nameEn')}</dt><dd lang="en">${d.name?.en || '—'}</dd>
         <dt>${t('dept.msp')}</dt><dd class="mono">${d.msp_id}</dd>
+        <dt>${t('dept.providerCode')}</dt><dd class="mono" id="dept-provider-code">${d.provider_code || '—'}</dd>
         <dt>${t('dept.parent')}</dt><dd>${d.parent_id ? deptLink(ctx.depts, d.parent_id) : t('dept.noParent')}</dd>
         <dt>${t('dept.contact')}</dt><dd>${contactBlock(d.contact)}</dd>
         ${d.suspension_reason || d.reason ? html`<dt>${t('dept.suspendReason')}</dt><dd>${d.suspension_reason || d.reason}</dd>` : ''}
