@@ -18,6 +18,7 @@ import time. Format (JSON; relative paths resolve against the file's own directo
          "expires_at": "2027-01-01T00:00:00Z", "label": "health admin"}
       ],
       "service_identity": {"msp_id": "HealthMSP", "role": "client"},
+      "public_base_url": "https://data.city.example/directory",
       "ledger": {"kind": "fabric"},
       "timeouts": {"evaluate": 5, "endorse": 15, "submit": 10, "commit_status": 60},
       "limits": {"max_content_length": 131072, "mvcc_retries": 10, "mvcc_backoff_base": 0.05,
@@ -30,7 +31,9 @@ import time. Format (JSON; relative paths resolve against the file's own directo
 (``peers`` is empty for the embedded ledger). ``expires_at`` and ``label`` are optional. Tokens are
 never stored: only their sha256 hex digest. ``service_identity`` names the identity the gateway
 uses for its own reads (readiness probe, full-text index); it defaults to the first ``client``
-identity, else the first identity.
+identity, else the first identity. ``public_base_url`` (optional) is the URL the gateway is reached
+at from outside, proxy prefix included: links the gateway writes into its answers (the DCAT
+export's IRIs and paging links) start with it; without it they use the request's host URL.
 """
 
 from __future__ import annotations
@@ -125,6 +128,7 @@ class GatewayConfig:
     service_identity: IdentityConfig | None = None
     timeouts: Timeouts = field(default_factory=Timeouts)
     limits: Limits = field(default_factory=Limits)
+    public_base_url: str | None = None  # no trailing slash
 
     def peers_for(self, msp_id: str) -> list[PeerConfig]:
         """All peers, the identity's own organisation's first: the failover order."""
@@ -199,7 +203,16 @@ def parse_config(raw: Mapping[str, Any], base_dir: Path | None = None) -> Gatewa
         service_identity=service,
         timeouts=timeouts,
         limits=Limits(**limits_raw),
+        public_base_url=_base_url(raw.get("public_base_url")),
     )
+
+
+def _base_url(value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not re.match(r"^https?://[^\s/?#]+(/[^\s?#]*)?$", value):
+        raise ConfigError("public_base_url must be an http(s) URL without query or fragment")
+    return value.rstrip("/")
 
 
 def identity_to_json(identity: IdentityConfig) -> dict[str, Any]:
