@@ -7,8 +7,9 @@ on the embedded ledger (``network.sh status --json`` says which; ``--ledger`` as
 the report names it.
 
 Scenarios: 1 REST reads, 2 REST committed writes, 3 the same through gateway.fabric,
-4 the official Node client beside it, 5 scale (1k/10k/100k catalogs), 6 commit breakdown.
-On the embedded ledger only 1 and 2 run: the others need peers.
+4 the official Node client beside it, 5 scale (1k/10k/100k catalogs), 6 commit breakdown,
+7 imports (1,000 catalogs from CSV through gateway.imports).
+On the embedded ledger only 1, 2 and 7 run: the others need peers.
 Results: bench/results/<timestamp>.{json,md,png}.
 """
 
@@ -27,7 +28,7 @@ from typing import Any
 from bench import env, fixtures, load, report, scenarios
 from gateway.config import LEDGER_KINDS
 
-SCENARIOS = ("rest-reads", "rest-writes", "direct", "scale", "breakdown")
+SCENARIOS = ("rest-reads", "rest-writes", "direct", "scale", "breakdown", "imports")
 
 
 def _ints(text: str) -> tuple[int, ...]:
@@ -206,6 +207,8 @@ def main(argv: list[str]) -> int:
             s["rest_vs_direct"] = scenarios.ratios(rest, s["direct"], "direct")
         if "scale" in run and direct is not None:
             s["scale"] = scenarios.scale(direct, net, fx, plan, log)
+        if "imports" in run:
+            s["imports"] = scenarios.imports(net, fx, plan, log)
     except Exception as exc:
         status = 1
         results["error"] = f"{type(exc).__name__}: {exc}"

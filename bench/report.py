@@ -180,6 +180,32 @@ def markdown(results: dict[str, Any]) -> str:
                 f"{_f(share.get('commit_wait'), 2)} |"
             )
         lines.append("")
+    im = s.get("imports")
+    if im:
+        lines += [
+            "## 7. Bulk import (gateway.imports, CSV over REST)",
+            "",
+            "Validate the whole file, plan against the ledger, write packed CreateCatalogs batches "
+            "(each under 64 KiB); then the idempotent re-run and the export.",
+            "",
+        ]
+        lines += _table(
+            [im],
+            [
+                ("catalogs", "catalogs"),
+                ("rows", "rows"),
+                ("CSV bytes", "csv_bytes"),
+                ("tx", "transactions"),
+                ("catalogs/tx", "catalogs_per_tx"),
+                ("import s", "import_s"),
+                ("catalogs/s", "catalogs_per_s"),
+                ("re-run s", "rerun_s"),
+                ("re-run tx", "rerun_transactions"),
+                ("export s", "export_s"),
+                ("export identical", "export_identical"),
+            ],
+        )
+        lines.append("")
     if results.get("notes"):
         lines += ["## Notes", ""] + [f"- {n}" for n in results["notes"]] + [""]
     return "\n".join(lines)

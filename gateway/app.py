@@ -24,7 +24,9 @@ from gateway.api.metrics import Metrics
 from gateway.api.routes import API_PREFIX
 from gateway.api.search import CatalogIndex
 from gateway.api.services import EXTENSION, Services
+from gateway.ckan import ckan_bp
 from gateway.config import GatewayConfig, load_config, parse_config
+from gateway.dcat import bp as dcat_bp
 from gateway.ledgers import connector_for
 from gateway.web import web_bp
 
@@ -68,6 +70,8 @@ def create_app(
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint, url_prefix=API_PREFIX)
     app.register_blueprint(web_bp)
+    app.register_blueprint(ckan_bp)  # /api/3/action: the CKAN Action API (read-only)
+    app.register_blueprint(dcat_bp)  # /dcat: the DCAT-AP 3 export
     register_error_handlers(app)
 
     @app.before_request

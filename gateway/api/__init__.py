@@ -14,9 +14,9 @@ admin web page beside it) is built by ``gateway.app.create_app``.
 
 from __future__ import annotations
 
-from gateway.api import access, catalogs, departments, ops
+from gateway.api import access, catalogs, departments, imports, ops
 from gateway.api.routes import API_PREFIX, ROUTES
 
-BLUEPRINTS = (departments.bp, catalogs.bp, access.bp, ops.bp)
+BLUEPRINTS = (departments.bp, catalogs.bp, access.bp, ops.bp, imports.bp)
 
 __all__ = ["API_PREFIX", "BLUEPRINTS", "ROUTES"]

@@ -25,6 +25,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from network.lib.demo import uscc
+
 TX_ID = re.compile(r"^[0-9a-f]{64}$")
 HASH = TX_ID  # the embedded ledger's block hashes: SHA-256 hex as well
 TIMEOUT_MS = 30_000
@@ -1208,6 +1210,56 @@ def test_request_and_grant_pages_show_their_history(browser: Any, directory: Any
         go(page, base, f"/grants/{grant['id']}")
         _expect_history(page, 404)
         assert page.locator("#grant-title").is_visible()
+        assert not watcher.errors, watcher.errors
+    finally:
+        context.close()
+
+
+def test_the_guideline_metadata_shows_and_edits(browser: Any, directory: Any, artifacts: Path) -> None:
+    """The catalog editor takes the guideline's metadata (resource code, classification, share
+    method, release date) and refuses share_type none without its basis; the detail view and the
+    department view show what is stored."""
+    base, tokens = directory.gateway_url().rstrip("/"), _tokens(directory)
+    shot = Shots(artifacts, directory.ledger)
+    data = create_health_catalog(base, tokens)
+    admin = tokens["HealthMSP"]["admin"]
+    code = f"2{int(time.time() * 1000) % 100:02d}/{int(time.time() * 1000) % 1_000_000:06d}"
+    context, page, watcher = open_page(browser)
+    try:
+        sign_in(page, base, admin)
+        go(page, base, f"/catalogs/{data['id']}/edit")
+        page.wait_for_selector("#catalog-form")
+        page.select_option("#c-share", "none")
+        page.click("#catalog-form button[type=submit]")
+        page.locator("#c-basis-err:not([hidden])").wait_for()
+        page.select_option("#c-share", data.get("share_type", "conditional"))
+        page.fill("#c-code", code)
+        page.select_option("#c-class-kind", "theme")
+        page.fill("#c-class-path", "主题信息资源 / 医疗卫生")
+        page.select_option("#c-method", "online_query")
+        page.fill("#c-released", "2026-06-30")
+        with page.expect_request(lambda r: r.method == "PATCH") as sent:
+            page.click("#catalog-form button[type=submit]")
+        assert set(sent.value.post_data_json) == {
+            "resource_code",
+            "classification",
+            "share_method",
+            "released_at",
+        }
+        page.wait_for_selector("#catalog-title")
+        page.locator("#cat-resource-code").wait_for()
+        assert page.locator("#cat-resource-code").inner_text() == code
+        saved = _entity(Rest(base, admin).ok("GET", f"/catalogs/{data['id']}"))
+        assert saved["classification"] == {"kind": "theme", "path": ["主题信息资源", "医疗卫生"]}
+        assert (saved["share_method"], saved["released_at"]) == ("online_query", "2026-06-30")
+        shot(page, "40-guideline-metadata")
+        provider = uscc("11110000000000003")
+        Rest(base, tokens["DataBureauMSP"]["admin"]).ok(
+            "PATCH", "/departments/health", {"provider_code": provider}
+        )
+        go(page, base, "/departments/health")
+        page.locator("#dept-provider-code").wait_for()
+        assert page.locator("#dept-provider-code").inner_text().strip() == provider
         assert not watcher.errors, watcher.errors
     finally:
         context.close()

@@ -11,6 +11,7 @@ import * as catalogs from './views/catalogs.js';
 import * as access from './views/access.js';
 import * as admin from './views/admin.js';
 import * as ledger from './views/ledger.js';
+import * as importView from './views/import.js';
 
 const DATA_BUREAU_MSP = 'DataBureauMSP';
 
@@ -38,6 +39,7 @@ const ROUTES = [
   [/^\/admin$/, admin.renderList, 'admin'],
   [/^\/admin\/new$/, admin.renderForm, 'admin'],
   [/^\/admin\/([^/]+)\/edit$/, admin.renderForm, 'admin'],
+  [/^\/import$/, importView.render, 'import'],
   [/^\/ledger$/, ledger.render, 'ledger'],
   [/^\/tx\/([^/]+)$/, ledger.renderTx, 'ledger'],
 ];
@@ -48,6 +50,7 @@ const NAV = [
   ['catalogs', '#/catalogs'],
   ['access', '#/access/inbox'],
   ['admin', '#/admin'],
+  ['import', '#/import'],
   ['ledger', '#/ledger'],
 ];
 

@@ -10,6 +10,18 @@ const en = {
 
   'nav.skip': 'Skip to content', 'nav.menu': 'Menu', 'nav.dashboard': 'Dashboard', 'nav.directory': 'Directory',
   'nav.catalogs': 'Catalogs', 'nav.access': 'Access', 'nav.admin': 'Admin', 'nav.ledger': 'Ledger',
+  'nav.import': 'Import',
+  'imp.title.page': 'Bulk import of catalogs', 'imp.intro': 'A CSV, XLSX or JSON file of one department\'s catalogs (columns: docs/import-export.md). Preview checks the whole file first; nothing is written while any row has an error.',
+  'imp.department': 'Department', 'imp.file': 'File (CSV, XLSX or JSON)', 'imp.update': 'Update catalogs that exist and differ',
+  'imp.previewBtn': 'Preview', 'imp.run': 'Import', 'imp.preview': 'Preview', 'imp.chooseFile': 'Choose a department and a file.',
+  'imp.summary': '{catalogs} catalogs in {rows} rows: {create} to create, {update} to update, {skip} identical (skipped).',
+  'imp.hasErrors': '{n} errors: fix them and preview again (nothing was written).',
+  'imp.row': 'Row', 'imp.column': 'Column', 'imp.message': 'Error', 'imp.title': 'Title', 'imp.items': 'Items', 'imp.action': 'Action',
+  'imp.action.create': 'create', 'imp.action.skip': 'identical (skip)', 'imp.action.update': 'update', 'imp.action.error': 'error',
+  'imp.noRows': 'No catalogs in the file.', 'imp.progress': '{done} of {total} catalogs written, {tx} transactions',
+  'imp.status.validating': 'Validating', 'imp.status.running': 'Importing', 'imp.status.done': 'Done', 'imp.status.invalid': 'Errors found',
+  'imp.status.dry-run': 'Preview ready', 'imp.status.failed': 'Failed', 'imp.resume': 'import again to resume: what was written is skipped.',
+  'imp.done': 'Imported: {created} created, {updated} updated in {tx} transactions.',
 
   'auth.title': 'Sign in', 'auth.intro': 'Sign in with the API token issued to your department (an admin or a client token).',
   'auth.token': 'API token', 'auth.tokenHint': 'Kept in this browser tab only, and forgotten when the tab closes.',
@@ -203,6 +215,19 @@ const en = {
   'event.CatalogPublished': 'Catalog published', 'event.CatalogDeprecated': 'Catalog deprecated',
   'event.AccessRequested': 'Access requested', 'event.AccessApproved': 'Access approved', 'event.AccessRejected': 'Access rejected',
   'event.AccessWithdrawn': 'Request withdrawn', 'event.GrantRevoked': 'Grant revoked', 'event.UsageRecorded': 'Usage recorded',
+  // The national guideline's catalog metadata (政务信息资源目录编制指南).
+  'cat.resourceCode': 'Resource code', 'cat.resourceCodeHint': 'class code / 6-digit sequence, e.g. 301/000001',
+  'cat.classification': 'Classification', 'cat.classKind': 'Classification kind', 'cat.classPath': 'Classification path',
+  'cat.classPathHint': 'class / item / subitem / detail names, separated by /; as many levels as the code has',
+  'class.base': 'Base', 'class.theme': 'Theme', 'class.department': 'Department',
+  'cat.shareMethod': 'Share method', 'shareMethod.interface': 'Interface (API)', 'shareMethod.file_download': 'File download',
+  'shareMethod.online_query': 'Online query', 'shareMethod.exchange': 'Database exchange',
+  'cat.relatedCodes': 'Related resource codes', 'cat.relatedCodesHint': 'comma-separated resource codes',
+  'cat.releasedAt': 'Release date', 'cat.noShareBasis': 'Basis for not sharing',
+  'cat.noShareBasisHint': 'the law, regulation or policy; required when the catalog is not shared',
+  'cat.noShareBasisRequired': 'A catalog that is not shared must state the law, regulation or policy it rests on.',
+  'cat.codeNeedsClass': 'A resource code needs its classification.',
+  'dept.providerCode': 'Unified social credit code',
 };
 
 const zh = {
@@ -214,6 +239,18 @@ const zh = {
 
   'nav.skip': '跳到正文', 'nav.menu': '菜单', 'nav.dashboard': '概览', 'nav.directory': '部门目录',
   'nav.catalogs': '数据目录', 'nav.access': '共享申请', 'nav.admin': '部门管理', 'nav.ledger': '账本',
+  'nav.import': '批量导入',
+  'imp.title.page': '批量导入数据目录', 'imp.intro': '一个部门的目录文件（CSV、XLSX 或 JSON；列见 docs/import-export.md）。预览先检查整个文件；任何一行有错都不会写入。',
+  'imp.department': '部门', 'imp.file': '文件（CSV、XLSX 或 JSON）', 'imp.update': '更新已存在且不同的目录',
+  'imp.previewBtn': '预览', 'imp.run': '导入', 'imp.preview': '预览', 'imp.chooseFile': '请选择部门和文件。',
+  'imp.summary': '共 {rows} 行 {catalogs} 个目录：新建 {create}，更新 {update}，相同跳过 {skip}。',
+  'imp.hasErrors': '{n} 个错误：请修改后重新预览（未写入任何内容）。',
+  'imp.row': '行', 'imp.column': '列', 'imp.message': '错误', 'imp.title': '名称', 'imp.items': '数据项', 'imp.action': '操作',
+  'imp.action.create': '新建', 'imp.action.skip': '相同（跳过）', 'imp.action.update': '更新', 'imp.action.error': '错误',
+  'imp.noRows': '文件中没有目录。', 'imp.progress': '已写入 {done} / {total} 个目录，{tx} 笔交易',
+  'imp.status.validating': '校验中', 'imp.status.running': '导入中', 'imp.status.done': '完成', 'imp.status.invalid': '发现错误',
+  'imp.status.dry-run': '预览完成', 'imp.status.failed': '失败', 'imp.resume': '再次导入即可续传：已写入的会跳过。',
+  'imp.done': '已导入：新建 {created}，更新 {updated}，共 {tx} 笔交易。',
 
   'auth.title': '登录', 'auth.intro': '请使用为本部门签发的 API 令牌（管理员或普通用户令牌）登录。',
   'auth.token': 'API 令牌', 'auth.tokenHint': '仅保存在当前浏览器标签页中，关闭标签页即清除。',
@@ -407,6 +444,19 @@ const zh = {
   'event.CatalogPublished': '目录发布', 'event.CatalogDeprecated': '目录废止',
   'event.AccessRequested': '提出申请', 'event.AccessApproved': '申请批准', 'event.AccessRejected': '申请驳回',
   'event.AccessWithdrawn': '申请撤回', 'event.GrantRevoked': '授权撤销', 'event.UsageRecorded': '登记使用',
+  // 政务信息资源目录编制指南的目录元数据。
+  'cat.resourceCode': '信息资源代码', 'cat.resourceCodeHint': '前段码/后段码（6 位顺序码），例如 301/000001',
+  'cat.classification': '资源分类', 'cat.classKind': '分类类别', 'cat.classPath': '分类路径',
+  'cat.classPathHint': '类/项/目/细目名称，以 / 分隔；层级数与代码一致',
+  'class.base': '基础', 'class.theme': '主题', 'class.department': '部门',
+  'cat.shareMethod': '共享方式', 'shareMethod.interface': '接口', 'shareMethod.file_download': '文件下载',
+  'shareMethod.online_query': '在线查询', 'shareMethod.exchange': '库表交换',
+  'cat.relatedCodes': '关联资源代码', 'cat.relatedCodesHint': '以逗号分隔的信息资源代码',
+  'cat.releasedAt': '发布日期', 'cat.noShareBasis': '不予共享依据',
+  'cat.noShareBasisHint': '法律、法规或政策依据；不予共享时必填',
+  'cat.noShareBasisRequired': '不予共享的目录须注明所依据的法律、法规或政策。',
+  'cat.codeNeedsClass': '填写信息资源代码须同时填写资源分类。',
+  'dept.providerCode': '统一社会信用代码',
 };
 
 export const DICTIONARIES = { en, zh };

@@ -36,6 +36,8 @@ HAND_WRITTEN = {
     "ops.readyz",
     "ops.metrics",
     "ops.openapi",
+    "imports.start_import",  # a multipart upload, run as a background job
+    "imports.import_status",  # the job's progress, for its owner only
 }
 
 
