@@ -25,7 +25,7 @@ import grpc
 
 from bench.env import Network
 from bench.load import Http
-from chaincode.directory.schemas import MAX_ARGUMENT_BYTES, MAX_BATCH_CATALOGS
+from chaincode.interface import MAX_ARGUMENT_BYTES, MAX_BATCH_CATALOGS
 from gateway.api import API_PREFIX, ROUTES  # the API package's route table, filled as it is imported
 from gateway.fabric import (
     Contract,

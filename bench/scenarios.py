@@ -17,7 +17,7 @@ from bench import load
 from bench.env import REPO, Network
 from bench.fixtures import BATCH_ENVELOPE, CIVIL, DEPARTMENTS, HEALTH, Direct, Fixture, catalog, encoded_size
 from bench.load import Http, Result, closed_loop, percentile
-from chaincode.directory.schemas import MAX_ARGUMENT_BYTES, MAX_BATCH_CATALOGS
+from chaincode.interface import MAX_ARGUMENT_BYTES, MAX_BATCH_CATALOGS
 from gateway.fabric import Contract
 
 OFFICIAL_DRIVER = Path(__file__).resolve().parent / "official-bench.mjs"

@@ -16,7 +16,6 @@ Expiry is therefore exact only to within that window.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from datetime import datetime
 
@@ -425,14 +424,7 @@ def check_access(ctx: Context, args: JSON) -> JSON:
 def _stored_grant(ledger: Ledger, grant_id: str) -> JSON | None:
     """The grant under ``grant_id`` if it is a well-formed grant: an index entry may lead to a
     key a forger wrote, which may hold anything (that must not fail the check)."""
-    raw = ledger.get_raw(Ledger.key(GRANT, grant_id))
-    if raw is None:
-        return None
-    try:
-        value = json.loads(raw)
-    except ValueError:
-        return None
-    return value if is_entity(GRANT, value) else None
+    return ledger.get_well_formed(Ledger.key(GRANT, grant_id), lambda v: is_entity(GRANT, v))
 
 
 def _verdict(allowed: bool, reason: str, grant_id: str | None = None) -> JSON:

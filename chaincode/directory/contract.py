@@ -14,14 +14,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from chaincode.interface import FUNCTIONS, Kind
+from chaincode.interface import FUNCTIONS, Kind, parse_argument
 from chaincode.shim.api import ERROR, OK, ChaincodeStub, Response
 
 from . import access, catalog, department, history, responsibility, usage
 from .context import Context
 from .errors import DirectoryError, internal, invalid_argument
 from .ledger import JSON, canonical_json
-from .schemas import parse_argument
 
 log = logging.getLogger(__name__)
 

@@ -128,6 +128,21 @@ class Ledger:
         """A key that holds no entity (e.g. a catalog's grant register), as stored."""
         return self._stub.get_state(key)
 
+    def get_well_formed(self, key: str, valid: Callable[[Any], bool]) -> JSON | None:
+        """The JSON object at ``key`` when ``valid`` accepts it, else None (also when absent).
+
+        For keys a colluding majority could have written (a new key needs no owner's
+        endorsement): whatever they hold must never make an honest transaction fail.
+        """
+        raw = self._stub.get_state(key)
+        if raw is None:
+            return None
+        try:
+            value = json.loads(raw)
+        except ValueError:
+            return None
+        return value if isinstance(value, dict) and valid(value) else None
+
     def put_json(self, key: str, value: JSON, policy: bytes) -> None:
         """Write a non-entity JSON record (canonical, never empty) with a key-level policy."""
         self._put(key, canonical_json(value), policy)

@@ -17,8 +17,6 @@ Value: canonical JSON ``{"catalog_id": ..., "grants": [sorted ids]}``; never emp
 
 from __future__ import annotations
 
-import json
-
 from chaincode.shim.api import create_composite_key
 
 from .errors import conflict, internal
@@ -37,16 +35,11 @@ def read(ledger: Ledger, catalog_id: str) -> frozenset[str] | None:
 
     A catalog written before registers existed has none; no grant on it is in force.
     """
-    raw = ledger.get_raw(register_key(catalog_id))
-    if raw is None:
-        return None
-    try:
-        value = json.loads(raw)
-    except ValueError:
-        return None
-    if not GRANT_REGISTER_VALIDATOR.is_valid(value) or value["catalog_id"] != catalog_id:
-        return None
-    return frozenset(value["grants"])
+    value = ledger.get_well_formed(
+        register_key(catalog_id),
+        lambda v: GRANT_REGISTER_VALIDATOR.is_valid(v) and v["catalog_id"] == catalog_id,
+    )
+    return None if value is None else frozenset(value["grants"])
 
 
 def create(ledger: Ledger, catalog_id: str, policy: bytes) -> None:

@@ -4,8 +4,8 @@ The argument and entity schemas, the strict JSON parser and ``schema_error`` are
 interface's (``chaincode.interface``), loaded from its data files; this module adds what only
 the contract does with them: refuse to store a malformed entity, recognise a well-formed one
 read from state, check a whole new-or-edited catalog, and the schemas of the two records only
-the chaincode writes (a catalog's grant register, a grant's usage mark). The interface's names
-are re-exported for the contract's modules.
+the chaincode writes (a catalog's grant register, a grant's usage mark). Everything else is
+imported from the interface itself: one home for each name.
 """
 
 from __future__ import annotations
@@ -18,41 +18,13 @@ from chaincode.interface import (
     ARGUMENT_SCHEMAS,
     DEFINITIONS,
     DIALECT,
-    ENTITY_SCHEMAS,
-    MAX_ARGUMENT_BYTES,
-    MAX_BATCH_CATALOGS,
-    MAX_CATALOG_ITEMS,
-    RULE_MESSAGES,
     argument_validator,
     check,
     entity_validator,
-    load_strict_json,
-    parse_argument,
     schema_error,
 )
 
 from .errors import internal
-
-__all__ = [
-    "ARGUMENT_SCHEMAS",
-    "CATALOG_EDITABLE",
-    "ENTITY_SCHEMAS",
-    "GRANT_REGISTER_SCHEMA",
-    "GRANT_REGISTER_VALIDATOR",
-    "MAX_ARGUMENT_BYTES",
-    "MAX_BATCH_CATALOGS",
-    "MAX_CATALOG_ITEMS",
-    "RULE_MESSAGES",
-    "USAGE_MARK_SCHEMA",
-    "USAGE_MARK_VALIDATOR",
-    "check",
-    "check_catalog",
-    "check_entity",
-    "is_entity",
-    "load_strict_json",
-    "parse_argument",
-    "schema_error",
-]
 
 Schema = dict[str, Any]
 

@@ -14,8 +14,6 @@ owner's and stays untouched). Two records under one grant in one block therefore
 
 from __future__ import annotations
 
-import json
-
 from chaincode.interface import Event
 from chaincode.shim.api import create_composite_key
 
@@ -112,17 +110,9 @@ def mark_key(grant_id: str) -> str:
 
 def last_usage(ledger: Ledger, grant_id: str) -> JSON | None:
     """The grant's usage mark; None before its first record (or when the mark is malformed)."""
-    raw = ledger.get_raw(mark_key(grant_id))
-    if raw is None:
-        return None
-    try:
-        value = json.loads(raw)
-    except ValueError:
-        return None
-    if not USAGE_MARK_VALIDATOR.is_valid(value) or value["grant_id"] != grant_id:
-        return None
-    mark: JSON = value
-    return mark
+    return ledger.get_well_formed(
+        mark_key(grant_id), lambda v: USAGE_MARK_VALIDATOR.is_valid(v) and v["grant_id"] == grant_id
+    )
 
 
 def _why(grant: JSON, state: str, now: str) -> str:

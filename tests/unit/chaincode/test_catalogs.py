@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from chaincode.directory.schemas import MAX_ARGUMENT_BYTES
+from chaincode.interface import MAX_ARGUMENT_BYTES
 
 from .helpers import (
     BUREAU_ADMIN,

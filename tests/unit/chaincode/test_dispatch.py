@@ -10,7 +10,7 @@ import pytest
 
 from chaincode.directory import ACTIONS, ARGUMENT_SCHEMAS, DirectoryContract
 from chaincode.directory.contract import Action
-from chaincode.directory.schemas import MAX_ARGUMENT_BYTES
+from chaincode.interface import MAX_ARGUMENT_BYTES
 from tests.unit.memstub import START, MemoryStub
 
 from .helpers import BUREAU_ADMIN, READER, Directory
