@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from gateway.config import IdentityConfig
 
@@ -149,6 +150,21 @@ class StageTimer(Protocol):
 
 def no_timer(stage: str, seconds: float, ok: bool) -> None:
     return None
+
+
+T = TypeVar("T")
+
+
+def timed(timer: StageTimer, stage: str, call: Callable[[], T]) -> T:
+    """Run ``call``, reporting its duration and whether it returned to ``timer``."""
+    started = time.perf_counter()
+    ok = False
+    try:
+        result = call()
+        ok = True
+        return result
+    finally:
+        timer(stage, time.perf_counter() - started, ok)
 
 
 class BlockCache:

@@ -17,7 +17,6 @@ import json
 import os
 import sqlite3
 import threading
-import time
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future
 from datetime import UTC, datetime
@@ -42,6 +41,7 @@ from gateway.api.ledger import (
     Submitted,
     TransactionInvalid,
     no_timer,
+    timed,
 )
 from gateway.config import GatewayConfig, IdentityConfig
 from gateway.embedded.store import Committed, Store, StoredEvent, Transaction
@@ -128,14 +128,7 @@ class EmbeddedLedger:
     def _timed(self, stage: str, call: Callable[[], T]) -> T:
         """Fabric's stage names, so the metrics read alike: the simulation is this node's
         "endorse", queueing for the next block its "submit", the wait for the block its "commit"."""
-        started = time.perf_counter()
-        ok = False
-        try:
-            result = call()
-            ok = True
-            return result
-        finally:
-            self._timer(stage, time.perf_counter() - started, ok)
+        return timed(self._timer, stage, call)
 
     def query(self, fn: str, arg: Mapping[str, Any]) -> Any:
         return self._timed("evaluate", lambda: self._simulate(fn, arg))[1]

@@ -31,6 +31,7 @@ from gateway.api.ledger import (
     Submitted,
     TransactionInvalid,
     no_timer,
+    timed,
 )
 from gateway.config import GatewayConfig, IdentityConfig, PeerConfig
 from gateway.fabric import (
@@ -115,19 +116,13 @@ class DirectoryLedger:
     timer: StageTimer = no_timer
 
     def _timed(self, stage: str, call: Callable[[], T]) -> T:
-        started = time.perf_counter()
-        ok = False
         try:
-            result = call()
-            ok = True
-            return result
+            return timed(self.timer, stage, call)
         except Exception as exc:
             translated = translate_error(exc)
             if translated is None:
                 raise
             raise translated from exc
-        finally:
-            self.timer(stage, time.perf_counter() - started, ok)
 
     def query(self, fn: str, arg: Mapping[str, Any]) -> Any:
         return decode(self._timed("evaluate", lambda: self.contract.evaluate(fn, args=[encode(arg)])))
