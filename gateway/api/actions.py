@@ -18,7 +18,7 @@ from flask.typing import ResponseReturnValue
 
 from chaincode.interface import load_strict_json
 from gateway.api.errors import CHAINCODE_STATUS, ApiError, bad_request
-from gateway.api.ledger import Ledger, LedgerError, Submitted, TransactionInvalid
+from gateway.api.ledger import EndorsementFailed, Ledger, LedgerError, Submitted, TransactionInvalid
 from gateway.api.routes import query_args
 from gateway.api.services import services
 
@@ -153,11 +153,13 @@ def submit(function: str, arg: Mapping[str, Any], status: int = 201) -> Response
         try:
             result: Submitted = ledger().submit(function, arg, wait=wait)
             break
-        except TransactionInvalid as exc:
-            # A policy failure of our own, honestly endorsed transaction is what Fabric reports
-            # when an earlier transaction of the block created the same new key (two approvals of
-            # one request both create its grant): re-endorse once, and the chaincode says what
-            # happened. A real policy failure fails again and is answered as such.
+        except (TransactionInvalid, EndorsementFailed) as exc:
+            # Retried like a conflict: an MVCC conflict, and peers whose endorsements differed
+            # because one was a block ahead. A policy failure of our own, honestly endorsed
+            # transaction is what Fabric reports when an earlier transaction of the block
+            # created the same new key (two approvals of one request both create its grant):
+            # re-endorse once, and the chaincode says what happened. A real policy failure
+            # fails again and is answered as such.
             race = exc.may_be_race and not race_retried
             if not (race or (exc.retryable and attempt < retries)):
                 raise

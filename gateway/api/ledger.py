@@ -55,12 +55,24 @@ class ChaincodeError(LedgerError):
         return cls("INTERNAL", message)
 
 
+# The Gateway's words when endorsing peers simulated at different heights (one had just
+# committed a block the other had not): a fresh endorsement, once they agree, can succeed.
+DIVERGED_ENDORSEMENTS = "ProposalResponsePayloads do not match"
+
+
 class EndorsementFailed(LedgerError):
     """Endorsement or submission failed for a reason other than the chaincode's answer."""
+
+    may_be_race = False
 
     def __init__(self, message: str, peers: list[dict[str, str]], tx_id: str | None = None) -> None:
         super().__init__(message)
         self.message, self.peers, self.tx_id = message, peers, tx_id
+
+    @property
+    def retryable(self) -> bool:
+        texts = [self.message, *(peer.get("message", "") for peer in self.peers)]
+        return any(DIVERGED_ENDORSEMENTS in text for text in texts)
 
 
 class PeersUnavailable(LedgerError):

@@ -94,6 +94,21 @@ def test_other_invalid_commit_is_not_retried(env: Env) -> None:
     assert len(env.health.submits) == 1
 
 
+def test_endorsements_that_differed_between_peers_are_endorsed_again(env: Env) -> None:
+    # One peer had committed a block the other had not yet: their simulations disagreed.
+    peers = [
+        {
+            "address": "peer0.health:7051",
+            "msp_id": "HealthMSP",
+            "message": "ProposalResponsePayloads do not match",
+        }
+    ]
+    env.health.submit_errors.append(EndorsementFailed("failed to collect enough endorsements", peers, tx(3)))
+    response = env.client().post("/api/v1/catalogs/health-beds/publish")
+    assert response.status_code == 200, response.get_json()
+    assert len(env.health.submits) == 2
+
+
 def test_endorsement_failure_is_502_with_peer_details(env: Env) -> None:
     peers = [{"address": "peer0.transport:9051", "msp_id": "TransportMSP", "message": "policy not satisfied"}]
     env.health.submit_errors.append(EndorsementFailed("endorsement failed", peers, tx(3)))
@@ -104,6 +119,7 @@ def test_endorsement_failure_is_502_with_peer_details(env: Env) -> None:
         "message": "endorsement failed",
         "details": {"peers": peers, "tx_id": tx(3)},
     }
+    assert len(env.health.submits) == 1  # not retried: nothing says another try would differ
 
 
 def test_unavailable_is_503(env: Env) -> None:
