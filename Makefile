@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 # Re-install when the dependency list changes.
-VENV_STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-16)
+VENV_STAMP := $(VENV)/.installed-$(shell cat pyproject.toml verify/pyproject.toml | sha256sum | cut -c1-16)
 
 .PHONY: help up down status clean test unit integration lint venv fabric bench node-deps browser
 
@@ -16,11 +16,13 @@ help:
 
 venv: $(VENV_STAMP)
 
-$(VENV_STAMP): pyproject.toml
+# The offline verifier is its own package (verify/): the gateway's "Verify" runs it too.
+
+$(VENV_STAMP): pyproject.toml verify/pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is required")'
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -e ./verify -e '.[dev]'
 	@rm -f $(VENV)/.installed-* && touch $@
 
 # The official Node client, for the interop test and the side-by-side benchmark.
@@ -78,5 +80,5 @@ bench: venv node-deps
 	$(PY) -m bench $(BENCH_ARGS)
 
 lint: venv
-	$(VENV)/bin/ruff check chaincode gateway network tests bench
-	$(VENV)/bin/mypy chaincode gateway bench network/lib tests
+	$(VENV)/bin/ruff check chaincode gateway network tests bench verify
+	$(VENV)/bin/mypy chaincode gateway bench network/lib tests verify/citydir_verify

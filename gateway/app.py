@@ -19,8 +19,9 @@ from chaincode.interface import ARGUMENT_SCHEMAS
 from gateway.api import BLUEPRINTS
 from gateway.api.auth import refuse_credentials_in_query
 from gateway.api.errors import register_error_handlers
-from gateway.api.ledger import BlockCache, LedgerFactory
+from gateway.api.ledger import LedgerFactory
 from gateway.api.metrics import Metrics
+from gateway.api.provenance import Provenance
 from gateway.api.routes import API_PREFIX
 from gateway.api.search import CatalogIndex
 from gateway.api.services import EXTENSION, Services
@@ -52,16 +53,16 @@ def create_app(
     app.json.sort_keys = False  # type: ignore[attr-defined]
 
     metrics = Metrics()
-    blocks = BlockCache(gateway_config.limits.block_cache_size)
+    provenance = Provenance(gateway_config.limits.block_cache_size)
     svc = Services(
         config=gateway_config,
         ledger_factory=ledger_factory or connector_for(gateway_config, timer=metrics.observe_fabric),
         metrics=metrics,
-        blocks=blocks,
-        # Every write emits one event carrying its block: knowing them ahead saves a qscc lookup
-        # per entity when reads add `ledger.block`.
+        provenance=provenance,
+        # Every write emits one event carrying its block: knowing it ahead, reads that add an
+        # entity's provenance read that block once rather than look the transaction up.
         index=CatalogIndex(
-            lambda: svc.service_ledger(), on_event=lambda event: blocks.put(event.tx_id, event.block)
+            lambda: svc.service_ledger(), on_event=lambda event: provenance.hint(event.tx_id, event.block)
         ),
         schemas=ARGUMENT_SCHEMAS,
     )
@@ -95,7 +96,8 @@ def create_app(
 
 def warm_up(app: Flask) -> threading.Thread:
     """In the background, now rather than on first use: read the deployed chaincode's interface
-    (logged when it is not the gateway's), then build the search index and start following events.
+    (logged when it is not the gateway's), build the search index and start following events,
+    and index the latest blocks' provenance.
 
     Run by the WSGI entry point; a failure is logged, and each is retried on use instead.
     """
@@ -110,6 +112,14 @@ def warm_up(app: Flask) -> threading.Thread:
             svc.index.ensure_ready()
         except Exception:
             log.warning("warm-up of the catalog index failed", exc_info=True)
+        try:  # the genesis block and the latest blocks: provenance of most reads from memory
+            service = svc.service_ledger()
+            if service is not None:
+                height = service.block_height()
+                svc.provenance.index_range(service, 0, 1)
+                svc.provenance.index_range(service, max(1, height - svc.provenance.block_capacity), height)
+        except Exception:
+            log.warning("indexing the latest blocks failed", exc_info=True)
 
     thread = threading.Thread(target=run, name="citydir-warm-up", daemon=True)
     thread.start()

@@ -16,6 +16,8 @@ from fabric_protos.common import policies_pb2 as _policies_pb2
 from fabric_protos.gateway import gateway_pb2 as _gateway_pb2
 from fabric_protos.gateway import gateway_pb2_grpc as _gateway_pb2_grpc
 from fabric_protos.ledger.queryresult import kv_query_result_pb2 as _kv_query_result_pb2
+from fabric_protos.ledger.rwset import rwset_pb2 as _rwset_pb2
+from fabric_protos.ledger.rwset.kvrwset import kv_rwset_pb2 as _kv_rwset_pb2
 from fabric_protos.msp import identities_pb2 as _identities_pb2
 from fabric_protos.msp import msp_principal_pb2 as _msp_principal_pb2
 from fabric_protos.orderer import ab_pb2 as _ab_pb2
@@ -33,6 +35,8 @@ policies_pb2: Any = _policies_pb2
 gateway_pb2: Any = _gateway_pb2
 gateway_pb2_grpc: Any = _gateway_pb2_grpc
 kv_query_result_pb2: Any = _kv_query_result_pb2
+rwset_pb2: Any = _rwset_pb2
+kv_rwset_pb2: Any = _kv_rwset_pb2
 identities_pb2: Any = _identities_pb2
 msp_principal_pb2: Any = _msp_principal_pb2
 ab_pb2: Any = _ab_pb2

@@ -4,6 +4,7 @@
     catalogs.py     catalogs and full-text search
     access.py       access requests, grants, access checks, usage
     ops.py          events (SSE), ledger, transactions, health, metrics, OpenAPI
+    evidence.py     evidence bundles (zip) and their verification
 
 Every call is made with the caller's own Fabric identity (``ledger.py``); the gateway adds
 no authorization of its own. ``routes.py`` holds the route table that drives the URL map, the
@@ -14,9 +15,9 @@ admin web page beside it) is built by ``gateway.app.create_app``.
 
 from __future__ import annotations
 
-from gateway.api import access, catalogs, departments, imports, ops
+from gateway.api import access, catalogs, departments, evidence, imports, ops
 from gateway.api.routes import API_PREFIX, ROUTES
 
-BLUEPRINTS = (departments.bp, catalogs.bp, access.bp, ops.bp, imports.bp)
+BLUEPRINTS = (departments.bp, catalogs.bp, access.bp, ops.bp, imports.bp, evidence.bp)
 
 __all__ = ["API_PREFIX", "BLUEPRINTS", "ROUTES"]

@@ -18,7 +18,8 @@ from flask.typing import ResponseReturnValue
 
 from chaincode.interface import load_strict_json
 from gateway.api.errors import CHAINCODE_STATUS, ApiError, bad_request
-from gateway.api.ledger import EndorsementFailed, Ledger, LedgerError, Submitted, TransactionInvalid
+from gateway.api.ledger import EndorsementFailed, Ledger, Submitted, TransactionInvalid
+from gateway.api.provenance import add_provenance
 from gateway.api.routes import query_args
 from gateway.api.services import services
 
@@ -64,38 +65,10 @@ def ledger() -> Ledger:
     return found
 
 
-def block_of(tx_id: str) -> int | None:
-    svc = services()
-    block = svc.blocks.get(tx_id)
-    if block is None:
-        try:
-            block = ledger().block_of(tx_id)
-        except LedgerError:
-            # The entity was just read; a missing block number must not fail the read.
-            log.warning("block lookup failed for a transaction", exc_info=True)
-            return None
-        if block is not None:
-            svc.blocks.put(tx_id, block)
-    return block
-
-
 def add_blocks(value: Any) -> Any:
-    """Add ``block`` to every ``ledger: {tx_id, timestamp}`` found in an answer (in place).
-
-    Entities never contain entities, so the walk stops at the first dict carrying ``ledger``
-    instead of visiting every item of every catalog on a page.
-    """
-    if isinstance(value, dict):
-        meta = value.get("ledger")
-        if isinstance(meta, dict) and isinstance(meta.get("tx_id"), str):
-            meta["block"] = block_of(meta["tx_id"])
-            return value
-        for item in value.values():
-            add_blocks(item)
-    elif isinstance(value, list):
-        for item in value:
-            add_blocks(item)
-    return value
+    """Complete every entity's ``ledger`` in an answer with its block, validation code and
+    endorsers (``gateway.api.provenance``)."""
+    return add_provenance(ledger(), services().provenance, value)
 
 
 def query(function: str, arg: Mapping[str, Any]) -> Any:
@@ -129,9 +102,14 @@ def read_history(function: str, arg: Mapping[str, Any]) -> ResponseReturnValue:
     """Every committed version of an entity, newest first (``GetHistory``):
     ``{"data": [{tx_id, timestamp, value, is_delete, block}]}``, ``value.ledger.block`` added too."""
     entries = query(function, arg) or []
+    add_blocks(entries)  # the versions' values, then the versions themselves
+    records = services().provenance.resolve(
+        ledger(), (e["tx_id"] for e in entries if isinstance(e.get("tx_id"), str))
+    )
     for entry in entries:
-        entry["block"] = block_of(entry["tx_id"]) if isinstance(entry.get("tx_id"), str) else None
-    return jsonify({"data": add_blocks(entries)})
+        record = records.get(entry.get("tx_id", ""))
+        entry["block"] = record.block if record else None
+    return jsonify({"data": entries})
 
 
 def submit(function: str, arg: Mapping[str, Any], status: int = 201) -> ResponseReturnValue:
@@ -170,5 +148,5 @@ def submit(function: str, arg: Mapping[str, Any], status: int = 201) -> Response
     if not wait:
         return jsonify({"tx_id": result.tx_id}), 202, {"Location": f"/api/v1/transactions/{result.tx_id}"}
     if result.block is not None:
-        svc.blocks.put(result.tx_id, result.block)
+        svc.provenance.hint(result.tx_id, result.block)
     return jsonify({"data": add_blocks(result.data), "tx_id": result.tx_id, "block": result.block}), status

@@ -96,6 +96,10 @@ def bad_request(message: str, **details: Any) -> ApiError:
     return ApiError(400, ErrorCode.INVALID_ARGUMENT.value, message, details)
 
 
+def not_found(message: str, **details: Any) -> ApiError:
+    return ApiError(404, ErrorCode.NOT_FOUND.value, message, details)
+
+
 def unauthenticated(message: str) -> ApiError:
     return ApiError(401, "UNAUTHENTICATED", message, headers={"WWW-Authenticate": 'Bearer realm="citydir"'})
 

@@ -10,9 +10,7 @@ unit tests inject fakes here.
 from __future__ import annotations
 
 import json
-import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
@@ -131,6 +129,52 @@ class EventStream(Protocol):
     def close(self) -> None: ...
 
 
+@dataclass(frozen=True)
+class TxRecord:
+    """What a block says about one of its transactions: where it is, whether it counts, who
+    created it and which orgs' peers endorsed it."""
+
+    tx_id: str
+    block: int
+    index: int
+    validation_code: str | None  # None: the block was never validated (a block from an orderer)
+    creator_msp_id: str | None
+    endorsers: tuple[str, ...]  # MSP ids, in endorsement order; () on the embedded ledger
+    timestamp: str | None
+    type: str = "ENDORSER_TRANSACTION"
+    chaincode: str | None = None
+
+
+@dataclass(frozen=True)
+class BlockRecord:
+    """A block's header facts and its transactions, ledger-neutral (hashes as hex)."""
+
+    number: int
+    hash: str
+    previous_hash: str
+    data_hash: str
+    transactions: tuple[TxRecord, ...]
+    config_block: int | None = None  # Fabric: the config block in force (LAST_CONFIG)
+
+
+@dataclass(frozen=True)
+class TxWrites:
+    """One transaction's writes to the chaincode's namespace: key → value (None: a delete), and
+    key → validation parameter (a marshalled SignaturePolicyEnvelope; None: removed)."""
+
+    writes: Mapping[str, bytes | None]
+    validation: Mapping[str, bytes | None]
+
+
+class EvidenceSigner(Protocol):
+    """Signs an evidence bundle's manifest: the caller's identity on Fabric, the node on embedded."""
+
+    @property
+    def identity(self) -> bytes: ...
+
+    def sign(self, message: bytes) -> bytes: ...
+
+
 class Ledger(Protocol):
     """What the API asks of the ledger, as one caller identity."""
 
@@ -142,15 +186,27 @@ class Ledger(Protocol):
         """``("pending", None)`` until the transaction is found, then (validation code name, block)."""
         ...
 
-    def block_of(self, tx_id: str) -> int | None: ...
+    def block_record(self, number: int) -> BlockRecord | None:
+        """The block's record; None above the height."""
+        ...
+
+    def block_record_of(self, tx_id: str) -> BlockRecord | None:
+        """The record of the block holding ``tx_id``; None while it is not committed."""
+        ...
+
+    def block_file(self, number: int) -> bytes:
+        """The block as an evidence bundle carries it (Fabric: the peer's serialized block)."""
+        ...
+
+    def transaction_writes(self, number: int, tx_id: str) -> TxWrites: ...
+
+    def evidence_signer(self) -> EvidenceSigner: ...
 
     def chaincode_events(self, start_block: int | None, after_tx_id: str | None) -> EventStream: ...
 
     def block_height(self) -> int: ...
 
     def peer_heights(self) -> list[dict[str, Any]]: ...
-
-    def recent_blocks(self, count: int) -> list[dict[str, Any]]: ...
 
 
 LedgerFactory = Callable[[IdentityConfig], Ledger]
@@ -177,29 +233,3 @@ def timed(timer: StageTimer, stage: str, call: Callable[[], T]) -> T:
         return result
     finally:
         timer(stage, time.perf_counter() - started, ok)
-
-
-class BlockCache:
-    """tx id → block number; bounded LRU. Safe to cache forever: a committed tx never moves."""
-
-    def __init__(self, size: int = 10_000) -> None:
-        self._size = max(1, size)
-        self._items: OrderedDict[str, int] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, tx_id: str) -> int | None:
-        with self._lock:
-            block = self._items.get(tx_id)
-            if block is not None:
-                self._items.move_to_end(tx_id)
-            return block
-
-    def put(self, tx_id: str, block: int) -> None:
-        with self._lock:
-            self._items[tx_id] = block
-            self._items.move_to_end(tx_id)
-            while len(self._items) > self._size:
-                self._items.popitem(last=False)
-
-    def __len__(self) -> int:
-        return len(self._items)

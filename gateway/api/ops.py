@@ -11,9 +11,10 @@ from flask.typing import ResponseReturnValue
 
 from gateway.api import sse
 from gateway.api.actions import ledger
-from gateway.api.errors import bad_request
+from gateway.api.errors import bad_request, not_found
 from gateway.api.ledger import LedgerError
 from gateway.api.openapi import build_openapi
+from gateway.api.provenance import block_json, tx_json
 from gateway.api.routes import ROUTES, Param, query_args, route
 from gateway.api.services import services
 
@@ -79,7 +80,97 @@ def ledger_state() -> ResponseReturnValue:
                 "chaincode": svc.config.chaincode,
                 "height": max(heights) if heights else ledger().block_height(),
                 "peers": peers,
-                "blocks": ledger().recent_blocks(count) if count else [],
+                "genesis_hash": _genesis_hash(),
+                "blocks": _recent_blocks(count, max(heights) if heights else None),
+            }
+        }
+    )
+
+
+def _genesis_hash() -> str | None:
+    """Block 0's hash: the trust anchor a city publishes, and evidence bundles chain to."""
+    record = services().provenance.block(ledger(), 0)
+    return record.hash if record else None
+
+
+def _recent_blocks(count: int, height: int | None) -> list[dict[str, Any]]:
+    if not count:
+        return []
+    top = (height if height is not None else ledger().block_height()) - 1
+    found = (services().provenance.block(ledger(), n) for n in range(top, max(-1, top - count), -1))
+    return [block_json(record) for record in found if record is not None]
+
+
+@route(
+    bp,
+    "/ledger/blocks/<int:number>",
+    "GET",
+    summary="One block: its hashes, and each transaction's creator, endorsers and validation code",
+)
+def get_block(number: int) -> ResponseReturnValue:
+    record = services().provenance.block(ledger(), number)
+    if record is None:
+        raise not_found(f"block {number} is not on the ledger (height {ledger().block_height()})")
+    return jsonify({"data": block_json(record)})
+
+
+@route(
+    bp,
+    "/ledger/find",
+    "GET",
+    summary="Find a block by its number, a transaction id in it, or its hash",
+    query=(Param("q", "string", "block number, tx id or block hash", required=True),),
+)
+def find_block() -> ResponseReturnValue:
+    text = str(query_args()["q"]).strip().lower()
+    svc = services()
+    number: int | None = None
+    if text.isdigit():
+        number = int(text)
+    elif _TX_ID.match(text):
+        number = svc.provenance.number_of_hash(text)
+        if number is None:
+            tx = svc.provenance.resolve(ledger(), [text]).get(text)
+            number = tx.block if tx else None
+    else:
+        raise bad_request("q must be a block number, or a 64-hex transaction id or block hash", q=text)
+    record = svc.provenance.block(ledger(), number) if number is not None else None
+    if record is None:
+        raise not_found(f"no block or transaction {text} on the ledger")
+    return jsonify({"data": block_json(record)})
+
+
+@route(
+    bp,
+    "/ledger/activity",
+    "GET",
+    summary="Transactions per minute and per creating org, over the latest blocks",
+    query=(Param("blocks", "integer", "how many latest blocks (default 200)", minimum=1, maximum=2000),),
+)
+def activity() -> ResponseReturnValue:
+    count = query_args().get("blocks", 200)
+    height = ledger().block_height()
+    svc = services()
+    svc.provenance.index_range(ledger(), max(0, height - count), height)
+    txs = [
+        t for t in svc.provenance.recent() if t.block >= height - count and t.type == "ENDORSER_TRANSACTION"
+    ]
+    per_minute: dict[str, int] = {}
+    per_org: dict[str, int] = {}
+    for t in txs:
+        if t.timestamp:
+            minute = t.timestamp[:16] + "Z"
+            per_minute[minute] = per_minute.get(minute, 0) + 1
+        org = t.creator_msp_id or "unknown"
+        per_org[org] = per_org.get(org, 0) + 1
+    return jsonify(
+        {
+            "data": {
+                "from_block": max(0, height - count),
+                "height": height,
+                "transactions": len(txs),
+                "per_minute": [{"minute": m, "count": c} for m, c in sorted(per_minute.items())],
+                "per_org": [{"msp_id": o, "count": c} for o, c in sorted(per_org.items())],
             }
         }
     )
@@ -95,13 +186,15 @@ def transaction_status(tx_id: str) -> ResponseReturnValue:
     if not _TX_ID.match(tx_id):
         raise bad_request("tx_id must be 64 lower-case hex characters", tx_id=tx_id)
     svc = services()
-    block = svc.blocks.get(tx_id)
-    status = "VALID" if block is not None else None
-    if status is None:
+    record = svc.provenance.tx(tx_id)
+    if record is None:
         status, block = ledger().transaction_status(tx_id)
-        if status == "VALID" and block is not None:
-            svc.blocks.put(tx_id, block)
-    return jsonify({"data": {"tx_id": tx_id, "status": status, "block": block}})
+        if status == "pending" or block is None:
+            return jsonify({"data": {"tx_id": tx_id, "status": status, "block": block}})
+        record = svc.provenance.resolve(ledger(), [tx_id]).get(tx_id)
+        if record is None:
+            return jsonify({"data": {"tx_id": tx_id, "status": status, "block": block}})
+    return jsonify({"data": {**tx_json(record), "status": record.validation_code, "block": record.block}})
 
 
 @route(

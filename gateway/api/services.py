@@ -17,8 +17,9 @@ from jsonschema.protocols import Validator
 
 from chaincode.interface import DirectoryError, schema_error
 from gateway.api.interface import InterfaceCheck
-from gateway.api.ledger import BlockCache, Ledger, LedgerFactory
+from gateway.api.ledger import Ledger, LedgerFactory
 from gateway.api.metrics import Metrics
+from gateway.api.provenance import Provenance
 from gateway.api.search import CatalogIndex
 from gateway.config import GatewayConfig, IdentityConfig, hash_token
 
@@ -30,7 +31,7 @@ class Services:
     config: GatewayConfig
     ledger_factory: LedgerFactory
     metrics: Metrics
-    blocks: BlockCache
+    provenance: Provenance
     index: CatalogIndex
     schemas: Mapping[str, Any] | None  # the interface's argument schemas; None: no edge validation
     interface: InterfaceCheck = field(default_factory=InterfaceCheck)

@@ -12,7 +12,8 @@ it keeps, and how, follows Fabric where the contract or a client can see it:
 * **Blocks** (``blocks``): each commit is one block of one or more transactions, valid or not,
   as on Fabric. A block's ``data`` is the canonical JSON of its transactions (their write sets
   included); ``data_hash`` = SHA-256(data); the block hash = SHA-256 of the canonical JSON header
-  ``{"data_hash", "number", "previous_hash"}`` (hex). Block 0 is the genesis block.
+  ``{"data_hash", "number", "previous_hash"}`` (hex). Block 0 is the genesis block. The node
+  signs each block's hash as it commits it (``gateway.embedded.node``).
 * **Events** (``events``): the chaincode event of each valid transaction, by (block, tx).
 
 Commits are serialized (``BEGIN IMMEDIATE``; one committer thread per process batches what is
@@ -40,6 +41,7 @@ from typing import Any
 
 from chaincode.shim.api import KeyModification
 from chaincode.shim.simulator import ReadWriteSet, StateReader, Version, conflict
+from gateway.embedded.node import load_or_create
 
 FORMAT = "citydir-embedded-ledger/1"
 GENESIS_PREVIOUS_HASH = "0" * 64
@@ -58,7 +60,7 @@ CREATE TABLE IF NOT EXISTS history (
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS blocks (
     number INTEGER PRIMARY KEY, previous_hash TEXT NOT NULL, data_hash TEXT NOT NULL,
-    hash TEXT NOT NULL, data BLOB NOT NULL
+    hash TEXT NOT NULL, data BLOB NOT NULL, signature BLOB
 );
 CREATE TABLE IF NOT EXISTS transactions (
     tx_id TEXT PRIMARY KEY, block INTEGER NOT NULL, tx INTEGER NOT NULL, code TEXT NOT NULL
@@ -102,6 +104,7 @@ class Block:
     data_hash: str
     hash: str
     data: bytes
+    signature: bytes | None = None  # the node's, over the ASCII hex hash
 
     @property
     def transactions(self) -> list[dict[str, Any]]:
@@ -183,6 +186,7 @@ class Store:
     def __init__(self, path: str | Path, channel: str = "citydir") -> None:
         self.path, self.channel = Path(path), channel
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.node = load_or_create(self.path, channel)
         self._local = threading.local()
         self._queue: queue.Queue[tuple[Transaction, Future[Committed]]] = queue.Queue()
         self._height_changed = threading.Condition()
@@ -242,10 +246,23 @@ class Store:
                     f"{self.path} holds {meta.get('format')!r} for channel {meta.get('channel')!r}, "
                     f"not {FORMAT!r} for {self.channel!r}"
                 )
+            self._sign_unsigned(db)
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
             raise
+
+    def _sign_unsigned(self, db: sqlite3.Connection) -> None:
+        """A ledger file from before blocks were signed: the node signs what it holds now."""
+        columns = {row[1] for row in db.execute("PRAGMA table_info(blocks)")}
+        if "signature" not in columns:
+            db.execute("ALTER TABLE blocks ADD COLUMN signature BLOB")
+        unsigned = db.execute("SELECT number, hash FROM blocks WHERE signature IS NULL").fetchall()
+        for number, hash_hex in unsigned:
+            db.execute(
+                "UPDATE blocks SET signature = ? WHERE number = ?",
+                (self.node.sign(hash_hex.encode("ascii")), number),
+            )
 
     def close(self) -> None:
         self._closed = True
@@ -272,11 +289,34 @@ class Store:
         row = (
             self._reader_db()
             .execute(
-                "SELECT number, previous_hash, data_hash, hash, data FROM blocks WHERE number = ?", (number,)
+                "SELECT number, previous_hash, data_hash, hash, data, signature FROM blocks WHERE number = ?",
+                (number,),
             )
             .fetchone()
         )
-        return None if row is None else Block(row[0], row[1], row[2], row[3], bytes(row[4]))
+        if row is None:
+            return None
+        signature = None if row[5] is None else bytes(row[5])
+        return Block(row[0], row[1], row[2], row[3], bytes(row[4]), signature)
+
+    def block_file(self, number: int) -> bytes | None:
+        """The block as an evidence bundle carries it: canonical JSON of its header, hash,
+        data (base64) and the node's signature."""
+        block = self.block(number)
+        if block is None:
+            return None
+        return canonical(
+            {
+                "data": base64.b64encode(block.data).decode("ascii"),
+                "hash": block.hash,
+                "header": {
+                    "data_hash": block.data_hash,
+                    "number": block.number,
+                    "previous_hash": block.previous_hash,
+                },
+                "signature": _b64(block.signature),
+            }
+        )
 
     def transaction(self, tx_id: str) -> Committed | None:
         row = (
@@ -444,9 +484,11 @@ class Store:
             body["genesis"] = genesis
         data = canonical(body)
         data_hash = hashlib.sha256(data).hexdigest()
+        hash_hex = block_hash(number, previous, data_hash)
         db.execute(
-            "INSERT INTO blocks (number, previous_hash, data_hash, hash, data) VALUES (?, ?, ?, ?, ?)",
-            (number, previous, data_hash, block_hash(number, previous, data_hash), data),
+            "INSERT INTO blocks (number, previous_hash, data_hash, hash, data, signature) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (number, previous, data_hash, hash_hex, data, self.node.sign(hash_hex.encode("ascii"))),
         )
 
 

@@ -25,12 +25,13 @@ from .errors import (
 from .events import ChaincodeEvent, ChaincodeEvents, ChaincodeEventsRequest
 from .gateway import Contract, Gateway, Network, connect
 from .identity import Identity, load_identity
-from .ledger import TransactionSummary
+from .ledger import BlockFacts, TransactionSummary, block_facts, transaction_writes
 from .proposal import ProposalOptions
 from .signing import Signer, load_private_key, new_private_key_signer
 from .transaction import Proposal, Transaction
 
 __all__ = [
+    "BlockFacts",
     "ChaincodeEvent",
     "ChaincodeEvents",
     "ChaincodeEventsRequest",
@@ -51,10 +52,12 @@ __all__ = [
     "SubmitError",
     "Transaction",
     "TransactionSummary",
+    "block_facts",
     "chaincode_message",
     "connect",
     "load_identity",
     "load_private_key",
     "new_grpc_channel",
     "new_private_key_signer",
+    "transaction_writes",
 ]

@@ -11,6 +11,8 @@ from fabric_protos.common import common_pb2 as _common_pb2
 from fabric_protos.common import ledger_pb2 as _ledger_pb2
 from fabric_protos.gateway import gateway_pb2 as _gateway_pb2
 from fabric_protos.gateway import gateway_pb2_grpc as _gateway_pb2_grpc
+from fabric_protos.ledger.rwset import rwset_pb2 as _rwset_pb2
+from fabric_protos.ledger.rwset.kvrwset import kv_rwset_pb2 as _kv_rwset_pb2
 from fabric_protos.msp import identities_pb2 as _identities_pb2
 from fabric_protos.orderer import ab_pb2 as _ab_pb2
 from fabric_protos.peer import chaincode_event_pb2 as _chaincode_event_pb2
@@ -30,6 +32,8 @@ chaincode_pb2: Any = _chaincode_pb2
 proposal_pb2: Any = _proposal_pb2
 proposal_response_pb2: Any = _proposal_response_pb2
 transaction_pb2: Any = _transaction_pb2
+rwset_pb2: Any = _rwset_pb2
+kv_rwset_pb2: Any = _kv_rwset_pb2
 
 # A protobuf message instance; untyped for the reason above.
 Message = Any

@@ -218,6 +218,13 @@ class Network:
     def get_block(self, number: int) -> Message:
         return ledger.get_block(self._qscc, self.name, number)
 
+    def get_block_bytes(self, number: int) -> builtins.bytes:
+        """The peer's block, serialized exactly as ``peer channel fetch`` writes it."""
+        return ledger.get_block_bytes(self._qscc, self.name, number)
+
+    def get_block_bytes_by_tx_id(self, tx_id: str) -> builtins.bytes:
+        return ledger.get_block_bytes_by_tx_id(self._qscc, self.name, tx_id)
+
     def get_transaction_validation(self, tx_id: str) -> tuple[str, int]:
         return ledger.get_transaction_validation(self._qscc, self.name, tx_id)
 

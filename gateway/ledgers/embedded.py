@@ -12,6 +12,7 @@ operator holds every key and is the only witness. See README, "Which ledger".
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import os
@@ -31,20 +32,24 @@ from chaincode.directory import DirectoryContract
 from chaincode.shim.protos import identities
 from chaincode.shim.simulator import SimulatedStub
 from gateway.api.ledger import (
+    BlockRecord,
     ChaincodeError,
     ChaincodeEvent,
     CommitUnknown,
     EventStream,
+    EvidenceSigner,
     Ledger,
     PeersUnavailable,
     StageTimer,
     Submitted,
     TransactionInvalid,
+    TxRecord,
+    TxWrites,
     no_timer,
     timed,
 )
 from gateway.config import GatewayConfig, IdentityConfig
-from gateway.embedded.store import Committed, Store, StoredEvent, Transaction
+from gateway.embedded.store import Block, Committed, Store, StoredEvent, Transaction
 
 ENDORSER_TRANSACTION = "ENDORSER_TRANSACTION"
 T = TypeVar("T")
@@ -168,10 +173,6 @@ class EmbeddedLedger:
         committed = self._store.transaction(tx_id)
         return ("pending", None) if committed is None else (committed.code, committed.block)
 
-    def block_of(self, tx_id: str) -> int | None:
-        committed = self._store.transaction(tx_id)
-        return None if committed is None else committed.block
-
     def chaincode_events(self, start_block: int | None, after_tx_id: str | None) -> EventStream:
         if after_tx_id is not None:
             position = self._store.transaction(after_tx_id)
@@ -195,33 +196,59 @@ class EmbeddedLedger:
             }
         ]
 
-    def recent_blocks(self, count: int) -> list[dict[str, Any]]:
-        height = self.block_height()
-        blocks = []
-        for number in range(height - 1, max(-1, height - 1 - count), -1):
-            block = self._store.block(number)
-            if block is None:
-                continue
-            blocks.append(
-                {
-                    "number": number,
-                    "hash": block.hash,
-                    "previous_hash": block.previous_hash,
-                    "transactions": [
-                        {
-                            "index": index,
-                            "tx_id": tx["tx_id"],
-                            "type": ENDORSER_TRANSACTION,
-                            "timestamp": tx["timestamp"],
-                            "creator_msp_id": tx["creator"]["msp_id"],
-                            "chaincode": self._store.channel,
-                            "validation_code": tx["validation_code"],
-                        }
-                        for index, tx in enumerate(block.transactions)
-                    ],
-                }
+    def block_record(self, number: int) -> BlockRecord | None:
+        block = self._store.block(number)
+        return None if block is None else _record(block, self._store.channel)
+
+    def block_record_of(self, tx_id: str) -> BlockRecord | None:
+        committed = self._store.transaction(tx_id)
+        return None if committed is None else self.block_record(committed.block)
+
+    def block_file(self, number: int) -> bytes:
+        found = self._store.block_file(number)
+        if found is None:
+            raise ChaincodeError("NOT_FOUND", f"block {number} is not on the ledger")
+        return found
+
+    def transaction_writes(self, number: int, tx_id: str) -> TxWrites:
+        block = self._store.block(number)
+        for tx in block.transactions if block else []:
+            if tx["tx_id"] == tx_id:
+                return TxWrites(
+                    {w["key"]: _unb64(w["value"]) for w in tx["writes"]},
+                    {v["key"]: _unb64(v["policy"]) for v in tx["validation_parameters"]},
+                )
+        return TxWrites({}, {})
+
+    def evidence_signer(self) -> EvidenceSigner:
+        return self._store.node
+
+
+def _unb64(text: str | None) -> bytes | None:
+    return None if text is None else base64.b64decode(text)
+
+
+def _record(block: Block, chaincode: str) -> BlockRecord:
+    return BlockRecord(
+        number=block.number,
+        hash=block.hash,
+        previous_hash=block.previous_hash,
+        data_hash=block.data_hash,
+        transactions=tuple(
+            TxRecord(
+                tx_id=tx["tx_id"],
+                block=block.number,
+                index=index,
+                validation_code=tx["validation_code"],
+                creator_msp_id=tx["creator"]["msp_id"],
+                endorsers=(),  # one node simulates and commits: nobody endorses
+                timestamp=tx["timestamp"],
+                type=ENDORSER_TRANSACTION,
+                chaincode=chaincode,
             )
-        return blocks
+            for index, tx in enumerate(block.transactions)
+        ),
+    )
 
 
 @cache

@@ -19,17 +19,21 @@ from typing import Any, TypeVar
 import grpc
 
 from gateway.api.ledger import (
+    BlockRecord,
     ChaincodeError,
     ChaincodeEvent,
     CommitUnknown,
     EndorsementFailed,
     EventStream,
+    EvidenceSigner,
     Ledger,
     LedgerError,
     PeersUnavailable,
     StageTimer,
     Submitted,
     TransactionInvalid,
+    TxRecord,
+    TxWrites,
     no_timer,
     timed,
 )
@@ -41,15 +45,20 @@ from gateway.fabric import (
     CommitStatusError,
     Contract,
     GatewayError,
+    Identity,
     Network,
+    Signer,
     Transaction,
+    block_facts,
     chaincode_message,
     connect,
     load_identity,
     load_private_key,
     new_grpc_channel,
     new_private_key_signer,
+    transaction_writes,
 )
+from gateway.fabric.signing import digest
 
 UNAVAILABLE_CODES = frozenset({grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED})
 T = TypeVar("T")
@@ -112,6 +121,7 @@ class DirectoryLedger:
     network: Network
     contract: Contract
     chaincode: str
+    signer: EvidenceSigner
     peer_networks: list[tuple[PeerConfig, Network]] = field(default_factory=list)
     timer: StageTimer = no_timer
 
@@ -183,9 +193,25 @@ class DirectoryLedger:
             raise
         return code_name, block
 
-    def block_of(self, tx_id: str) -> int | None:
-        status, block = self.transaction_status(tx_id)
-        return block if status != "pending" else None
+    def block_record(self, number: int) -> BlockRecord | None:
+        raw = _unless_missing(lambda: self.block_file(number))
+        return None if raw is None else _record(raw)
+
+    def block_record_of(self, tx_id: str) -> BlockRecord | None:
+        raw = _unless_missing(
+            lambda: self._timed("query_block", lambda: self.network.get_block_bytes_by_tx_id(tx_id))
+        )
+        return None if raw is None else _record(raw)
+
+    def block_file(self, number: int) -> bytes:
+        return self._timed("query_block", lambda: self.network.get_block_bytes(number))
+
+    def transaction_writes(self, number: int, tx_id: str) -> TxWrites:
+        writes, validation = transaction_writes(self.block_file(number), tx_id, self.chaincode)
+        return TxWrites(writes, validation)
+
+    def evidence_signer(self) -> EvidenceSigner:
+        return self.signer
 
     def chaincode_events(self, start_block: int | None, after_tx_id: str | None) -> EventStream:
         stream = self._timed(
@@ -211,13 +237,56 @@ class DirectoryLedger:
             out.append(entry)
         return out
 
-    def recent_blocks(self, count: int) -> list[dict[str, Any]]:
-        height = self.block_height()
-        blocks = []
-        for number in range(height - 1, max(-1, height - 1 - count), -1):
-            block = self._timed("query_block", lambda n=number: self.network.get_block(n))  # type: ignore[misc]
-            blocks.append({"number": number, "transactions": list(self.network.block_summary(block))})
-        return blocks
+
+def _unless_missing(call: Callable[[], bytes]) -> bytes | None:
+    """qscc's answer, or None when it fails for a block or transaction it does not have."""
+    try:
+        return call()
+    except (ChaincodeError, EndorsementFailed) as exc:
+        text = exc.message.lower()
+        if "not found" in text or "failed to get" in text:
+            return None
+        raise
+
+
+def _record(raw: bytes) -> BlockRecord:
+    facts = block_facts(raw)
+    return BlockRecord(
+        number=facts["number"],
+        hash=facts["hash"],
+        previous_hash=facts["previous_hash"],
+        data_hash=facts["data_hash"],
+        config_block=facts["config_block"],
+        transactions=tuple(
+            TxRecord(
+                tx_id=t["tx_id"],
+                block=facts["number"],
+                index=t["index"],
+                validation_code=t["validation_code"],
+                creator_msp_id=t["creator_msp_id"],
+                endorsers=tuple(t["endorsers"]),
+                timestamp=t["timestamp"],
+                type=t["type"],
+                chaincode=t["chaincode"],
+            )
+            for t in facts["transactions"]
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class IdentitySigner:
+    """Signs a bundle's manifest as the caller: its identity and its key."""
+
+    caller: Identity
+    signer: Signer
+
+    @property
+    def identity(self) -> bytes:
+        return self.caller.serialize()
+
+    def sign(self, message: bytes) -> bytes:
+        return self.signer(digest(message))
 
 
 class FabricConnector:
@@ -266,6 +335,7 @@ class FabricConnector:
             network=network,
             contract=network.get_contract(self._config.chaincode),
             chaincode=self._config.chaincode,
+            signer=IdentitySigner(fabric_identity, signer),
             peer_networks=per_peer,
             timer=self._timer,
         )

@@ -16,6 +16,7 @@ from typing import Any
 
 import grpc
 
+from gateway.config import hash_token
 from gateway.fabric import (
     ChaincodeEvent,
     Commit,
@@ -245,6 +246,40 @@ def peer_cli(net: LocalNetwork, who: Who, *args: str) -> subprocess.CompletedPro
     label, msp_id = ORGS[who.org]
     env = net.peer_cli_env(who.org, label, msp_id, USERS[who.role])
     return subprocess.run(["peer", *args], env=env, capture_output=True, text=True, timeout=120)
+
+
+def gateway_config(net: LocalNetwork, token: str, who: Who) -> dict[str, Any]:
+    """A REST gateway configuration for this network acting as ``who`` (by ``token``), to run the
+    gateway in-process where the network was started without one."""
+    label, msp_id = ORGS[who.org]
+    user = f"{USERS[who.role]}@{label}.{DOMAIN}"
+    msp = net.org_dir(label) / "users" / user / "msp"
+    return {
+        "channel": CHANNEL,
+        "chaincode": CHAINCODE,
+        "listen": "127.0.0.1:0",
+        "peers": [
+            {
+                "name": f"peer0.{org_label}.{DOMAIN}",
+                "org": org_label,
+                "msp_id": org_msp,
+                "address": f"127.0.0.1:{net.peer_port(org)}",
+                "tls_root_cert": peer_tls_root(net, org),
+                "server_name": f"peer0.{org_label}.{DOMAIN}",
+            }
+            for org, (org_label, org_msp) in enumerate(ORGS)
+        ],
+        "identities": [
+            {
+                "token_sha256": hash_token(token),
+                "msp_id": msp_id,
+                "role": who.role,
+                "cert": str(msp / "signcerts" / f"{user}-cert.pem"),
+                "key": str(msp / "keystore" / "priv_sk"),
+            }
+        ],
+        "ledger": {"kind": "fabric"},
+    }
 
 
 def peer_tls_root(net: LocalNetwork, org: int) -> str:

@@ -20,7 +20,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from citydir_verify import verify_bundle
 
+from gateway.app import create_app
 from tests.integration.directory_client import (
     BUREAU,
     BUREAU_ADMIN,
@@ -33,6 +35,7 @@ from tests.integration.directory_client import (
     Directory,
     catalog,
     department,
+    gateway_config,
     responsibility,
 )
 from tests.integration.forgery import FORGED_RESULT, replace_chaincode_server, stop
@@ -133,6 +136,30 @@ def test_a_forged_catalog_endorsed_only_by_the_attacker_commits_invalid(
         status.block_number,
     )
     unchanged(directory, before)
+
+
+def test_a_forged_transactions_evidence_bundle_is_rejected(
+    net: LocalNetwork, directory: Directory, forgers: dict[str, subprocess.Popen[bytes]]
+) -> None:
+    """The forgery's own bundle, as an honest gateway builds it: the verifier refuses it, on the
+    validation flag and, independently of that flag, on the policy the key was under."""
+    corrupt(net, forgers, CIVIL)
+    status = forge(
+        directory, "UpdateCatalog", tampered(directory.read("GetCatalog", {"id": CATALOG})), [CIVIL]
+    )
+    assert not status.successful
+    client = create_app(gateway_config(net, "auditor-token", HEALTH_ADMIN)).test_client()
+    auth = {"Authorization": "Bearer auditor-token"}
+    genesis = client.get("/api/v1/ledger?blocks=0", headers=auth).get_json()["data"]["genesis_hash"]
+    reply = client.get(f"/api/v1/transactions/{status.tx_id}/evidence", headers=auth)
+    assert reply.status_code == 200, reply.get_json()
+    report = verify_bundle(reply.data, genesis)
+    failing = {c.id for c in report.checks if c.status == "fail"}
+    assert report.verdict == "INVALID" and report.anchored
+    assert {"tx-valid", "owner-policy"} <= failing, report.render()
+    # The honest catalog's own bundle, from the same gateway, still verifies.
+    honest = client.get(f"/api/v1/catalogs/{CATALOG}/evidence", headers=auth)
+    assert verify_bundle(honest.data, genesis).verdict == "VALID"
 
 
 def test_a_forged_department_endorsed_only_by_the_attacker_commits_invalid(

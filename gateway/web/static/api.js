@@ -283,3 +283,66 @@ export async function streamEvents(path, { onEvent, onOpen, signal, lastEventId 
     }
   }
 }
+
+/** The file name a Content-Disposition header gives (filename*=UTF-8''… preferred), or ''. */
+export function dispositionFilename(header) {
+  const text = String(header || '');
+  const star = /filename\*\s*=\s*(?:UTF-8|utf-8)?''([^;]+)/.exec(text);
+  if (star) {
+    try {
+      return decodeURIComponent(star[1].trim().replace(/^"|"$/g, ''));
+    } catch {
+      /* a malformed escape: fall back to the plain parameter */
+    }
+  }
+  const plain = /filename\s*=\s*("([^"]*)"|[^;]+)/.exec(text);
+  return plain ? (plain[2] ?? plain[1]).trim() : '';
+}
+
+/** GET a file with the token: {blob, filename}. Throws ApiError like api(). */
+export async function download(path, { signal } = {}) {
+  let response;
+  try {
+    response = await fetch(BASE + path, { headers: headers({ Accept: 'application/zip, application/octet-stream' }), signal, cache: 'no-store' });
+  } catch (exc) {
+    if (exc?.name === 'AbortError') throw exc;
+    throw new ApiError(0, 'NETWORK', exc?.message || 'network error');
+  }
+  if (!response.ok) throw await errorFrom(response);
+  const blob = await response.blob();
+  return { blob, filename: dispositionFilename(response.headers.get('Content-Disposition')) };
+}
+
+/** POST raw bytes (a Blob) and read the JSON answer. */
+export async function postBlob(path, blob, { contentType = 'application/octet-stream', query, signal } = {}) {
+  let response;
+  try {
+    response = await fetch(BASE + path + queryString(query), {
+      method: 'POST', headers: headers({ 'Content-Type': contentType }), body: blob, signal, cache: 'no-store',
+    });
+  } catch (exc) {
+    if (exc?.name === 'AbortError') throw exc;
+    throw new ApiError(0, 'NETWORK', exc?.message || 'network error');
+  }
+  if (!response.ok) throw await errorFrom(response);
+  const text = await response.text();
+  try {
+    return text ? JSON.parse(text) : null;
+  } catch {
+    throw new ApiError(response.status, 'BAD_RESPONSE', 'not JSON');
+  }
+}
+
+/** Hand a Blob to the browser as a download named `filename`. */
+export function saveBlob(blob, filename) {
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = filename || 'download';
+  a.hidden = true;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  // Revoked later: the download needs the URL a moment after click().
+  setTimeout(() => URL.revokeObjectURL(url), 60000);
+}

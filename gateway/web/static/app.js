@@ -36,6 +36,7 @@ const ROUTES = [
   [/^\/access(?:\/(inbox|outbox|grants|usage|check))?$/, access.render, 'access'],
   [/^\/requests\/([^/]+)$/, access.renderRequest, 'access'],
   [/^\/grants\/([^/]+)$/, access.renderGrant, 'access'],
+  [/^\/usage\/([^/]+)$/, access.renderUsage, 'access'],
   [/^\/admin$/, admin.renderList, 'admin'],
   [/^\/admin\/new$/, admin.renderForm, 'admin'],
   [/^\/admin\/([^/]+)\/edit$/, admin.renderForm, 'admin'],

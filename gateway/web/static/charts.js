@@ -96,7 +96,10 @@ export function donutChart(slices, { width, label, centerLabel = '' }) {
   return html`<div class="donut-wrap">${svg}${legend}</div>`;
 }
 
-/** Daily counts → line chart. points: [{date: 'YYYY-MM-DD', value}] sorted, gaps already filled. */
+/**
+ * Daily counts → line chart. points: [{date: 'YYYY-MM-DD', value, title?}] sorted, gaps already
+ * filled (any ISO date-time works too, with a matching formatDate); `title` replaces a dot's tooltip.
+ */
 export function lineChart(points, { width, label, formatDate = (d) => d.slice(5) }) {
   const height = 200;
   const left = 34;
@@ -123,7 +126,7 @@ export function lineChart(points, { width, label, formatDate = (d) => d.slice(5)
   const path = points.map((p, i) => `${i ? 'L' : 'M'}${x(i).toFixed(1)},${y(p.value).toFixed(1)}`).join(' ');
   const area = n ? `${path} L${x(n - 1).toFixed(1)},${y(0)} L${x(0).toFixed(1)},${y(0)} Z` : '';
   const dots = points.map((p, i) => (p.value > 0 || n < 40
-    ? html`<circle class="chart-dot" cx="${x(i)}" cy="${y(p.value)}" r="3"><title>${p.date}: ${p.value}</title></circle>` : ''));
+    ? html`<circle class="chart-dot" cx="${x(i)}" cy="${y(p.value)}" r="3"><title>${p.title || `${p.date}: ${p.value}`}</title></circle>` : ''));
   return html`${svgOpen(width, height, label)}${ticks}
     <path class="chart-area" d="${area}"></path><path class="chart-line" d="${path}"></path>${dots}${xLabels}${raw('</svg>')}`;
 }

@@ -93,11 +93,43 @@ export function txLink(txId, block) {
   }`;
 }
 
-/** "tx … · block N · time" of an entity's last write. */
+/** A transaction's validation code as a badge: VALID green, any other code red. */
+export function validationBadge(code) {
+  if (!code) return '';
+  const valid = code === 'VALID';
+  return html`<span class="badge badge-tx ${valid ? 'badge-valid' : code === 'pending' ? 'badge-pending' : 'badge-invalid'}" data-validation="${code}">${
+    t(`tx.${code}`, null, code)}</span>`;
+}
+
+/** The ledger the page runs on, as app.js learnt it ('fabric', 'embedded' or ''). */
+export const currentLedger = () => document.body?.dataset?.ledger || '';
+
+/**
+ * Who endorsed a transaction: MSP ids as tags. None on the embedded ledger (nobody endorses
+ * there), which is said in words; `undefined`/`null` (not known) is a dash.
+ */
+export function endorsersLabel(endorsers, { short = false } = {}) {
+  if (!Array.isArray(endorsers)) return html`<span class="muted">—</span>`;
+  if (!endorsers.length) {
+    const why = !short && currentLedger() === 'embedded';
+    return html`<span class="muted endorsers-none">${why ? t('prov.noEndorsersEmbedded') : t('prov.noEndorsers')}</span>`;
+  }
+  return html`<span class="endorsers">${endorsers.map((msp) => html`<span class="tag mono endorser">${msp}</span> `)}</span>`;
+}
+
+/**
+ * "tx … · block N · time" of an entity's last write, and its provenance: the block, the
+ * validation code and the endorsing MSPs (when the API gives them).
+ */
 export function ledgerMeta(ledger) {
   if (!ledger) return '';
-  return html`<p class="ledger-meta"><span class="ledger-meta-label">${t('ledger.lastWrite')}</span>
-    ${txLink(ledger.tx_id, ledger.block)}${ledger.timestamp ? html` <span class="muted">· ${fmtDateTime(ledger.timestamp)}</span>` : ''}</p>`;
+  const known = ledger.validation_code || ledger.block !== undefined || Array.isArray(ledger.endorsers);
+  return html`<div class="ledger-meta"><p class="ledger-meta-line"><span class="ledger-meta-label">${t('ledger.lastWrite')}</span>
+    ${txLink(ledger.tx_id, ledger.block)}${ledger.timestamp ? html` <span class="muted">· ${fmtDateTime(ledger.timestamp)}</span>` : ''}</p>
+    ${known ? html`<dl class="provenance" data-tx="${ledger.tx_id || ''}">
+      <dt>${t('prov.block')}</dt><dd class="prov-block">${ledger.block ?? '—'}</dd>
+      <dt>${t('prov.validation')}</dt><dd class="prov-validation">${validationBadge(ledger.validation_code) || html`<span class="muted">—</span>`}</dd>
+      <dt>${t('prov.endorsers')}</dt><dd class="prov-endorsers">${endorsersLabel(ledger.endorsers)}</dd></dl>` : ''}</div>`;
 }
 
 export function deptLabel(depts, id) {

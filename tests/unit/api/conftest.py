@@ -12,7 +12,15 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from gateway.api.ledger import ChaincodeError, ChaincodeEvent, Submitted
+from gateway.api.ledger import (
+    BlockRecord,
+    ChaincodeError,
+    ChaincodeEvent,
+    EvidenceSigner,
+    Submitted,
+    TxRecord,
+    TxWrites,
+)
 from gateway.app import create_app
 from gateway.config import IdentityConfig, hash_token
 
@@ -87,14 +95,41 @@ class FakeLedger:
         block = None if not wait else self.height
         if wait:
             self.statuses[tx_id] = ("VALID", self.height)
+            self.blocks[tx_id] = self.height
         return Submitted(data, tx_id, block)
 
     def transaction_status(self, tx_id: str) -> tuple[str, int | None]:
         return self.statuses.get(tx_id, ("pending", None))
 
-    def block_of(self, tx_id: str) -> int | None:
+    def block_record_of(self, tx_id: str) -> BlockRecord | None:
         self.block_lookups.append(tx_id)
-        return self.blocks.get(tx_id)
+        number = self.blocks.get(tx_id)
+        return None if number is None else self.block_record(number)
+
+    def block_record(self, number: int) -> BlockRecord | None:
+        """Block ``number`` holds the transactions ``blocks`` places there (endorsed by this MSP)."""
+        if number >= self.height and number not in self.blocks.values():
+            return None
+        txs = sorted(t for t, n in self.blocks.items() if n == number)
+        return BlockRecord(
+            number=number,
+            hash=f"{number:064x}",
+            previous_hash=f"{max(0, number - 1):064x}",
+            data_hash=f"{number + 1:064x}",
+            transactions=tuple(
+                TxRecord(t, number, i, "VALID", self.msp_id, (self.msp_id,), "2026-01-02T03:04:05.000Z")
+                for i, t in enumerate(txs)
+            ),
+        )
+
+    def block_file(self, number: int) -> bytes:
+        return f"block {number}".encode()
+
+    def transaction_writes(self, number: int, tx_id: str) -> TxWrites:
+        return TxWrites({}, {})
+
+    def evidence_signer(self) -> EvidenceSigner:
+        raise NotImplementedError("the fake ledger signs nothing")
 
     def chaincode_events(self, start_block: int | None, after_tx_id: str | None) -> FakeEvents:
         self.event_requests.append((start_block, after_tx_id))
@@ -119,9 +154,6 @@ class FakeLedger:
                 "error": "UNAVAILABLE",
             },
         ]
-
-    def recent_blocks(self, count: int) -> list[dict[str, Any]]:
-        return [{"number": self.height - 1 - i, "transactions": [{"tx_id": tx(i)}]} for i in range(count)]
 
 
 def not_found(what: str = "thing") -> ChaincodeError:

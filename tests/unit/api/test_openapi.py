@@ -26,7 +26,9 @@ def test_openapi_lists_every_route(env: Env) -> None:
     assert doc["openapi"].startswith("3.1")
     assert doc["info"]["title"] and doc["info"]["version"]
     documented = {(path, method.upper()) for path, ops in doc["paths"].items() for method in ops}
-    flask_style = {(re.sub(r"<([a-z_]+)>", r"{\1}", rule), method) for rule, method in _url_map(env)}
+    flask_style = {
+        (re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", rule), method) for rule, method in _url_map(env)
+    }
     assert documented == flask_style
 
 

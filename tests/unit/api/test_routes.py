@@ -160,8 +160,14 @@ def test_write_waits_for_commit(
     assert (called_fn, wait) == (fn, True)
     assert arg.items() <= called_arg.items()
     # The entity written by this very transaction carries its block without another lookup.
-    assert out["data"]["ledger"] == {"tx_id": out["tx_id"], "timestamp": "2026-01-02T03:04:05Z", "block": 7}
-    assert env.health.block_lookups == []
+    assert out["data"]["ledger"] == {
+        "tx_id": out["tx_id"],
+        "timestamp": "2026-01-02T03:04:05Z",
+        "block": 7,
+        "validation_code": "VALID",
+        "endorsers": ["HealthMSP"],
+    }
+    assert env.health.block_lookups == []  # the commit named the block: read by number
 
 
 def test_body_id_must_match_path(env: Env) -> None:
@@ -212,6 +218,8 @@ def test_read_adds_block_of_last_write(env: Env, path: str, fn: str, arg: dict[s
         "tx_id": tx(1),
         "timestamp": "2026-01-02T03:04:05Z",
         "block": 3,
+        "validation_code": "VALID",
+        "endorsers": ["HealthMSP"],
     }
     assert env.health.queries[-1] == (fn, arg)
 
@@ -394,15 +402,13 @@ def test_ledger_overview_names_the_ledger(kind_env: tuple[str, Env]) -> None:
     assert data["ledger"] == kind and data["height"] == 7
 
 
-def test_ledger_overview_passes_block_hashes_through(env: Env, monkeypatch: pytest.MonkeyPatch) -> None:
-    # The embedded ledger's blocks carry their hash chain; the route must not drop it.
-    monkeypatch.setattr(
-        env.health,
-        "recent_blocks",
-        lambda count: [{"number": 6, "hash": "ab" * 32, "previous_hash": "cd" * 32, "transactions": []}],
-    )
-    block = env.client().get("/api/v1/ledger?blocks=1").get_json()["data"]["blocks"][0]
-    assert (block["hash"], block["previous_hash"]) == ("ab" * 32, "cd" * 32)
+def test_ledger_overview_shows_each_blocks_hashes_and_genesis(env: Env) -> None:
+    env.health.blocks.update({tx(1): 6, tx(2): 0})
+    data = env.client().get("/api/v1/ledger?blocks=1").get_json()["data"]
+    block = data["blocks"][0]
+    assert (block["number"], block["hash"], block["previous_hash"]) == (6, f"{6:064x}", f"{5:064x}")
+    assert block["transactions"][0]["endorsers"] == ["HealthMSP"]
+    assert data["genesis_hash"] == f"{0:064x}"
 
 
 def test_readyz_names_the_ledger_ready_or_not(kind_env: tuple[str, Env]) -> None:

@@ -1,12 +1,69 @@
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 
 import pytest
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from gateway.fabric.ledger import block_height, block_summary, get_block, get_transaction_validation
-from tests._protos import chaincode_pb2, common_pb2, identities_pb2, ledger_pb2, proposal_pb2, transaction_pb2
+from gateway.fabric.ledger import (
+    block_facts,
+    block_height,
+    block_summary,
+    get_block,
+    get_transaction_validation,
+    transaction_writes,
+)
+from tests._protos import (
+    chaincode_pb2,
+    common_pb2,
+    identities_pb2,
+    kv_rwset_pb2,
+    ledger_pb2,
+    proposal_pb2,
+    proposal_response_pb2,
+    rwset_pb2,
+    transaction_pb2,
+)
+
+WRITES = kv_rwset_pb2.KVRWSet(
+    writes=[
+        kv_rwset_pb2.KVWrite(key="\x00catalog\x00a\x00", value=b'{"id":"a"}'),
+        kv_rwset_pb2.KVWrite(key="gone", is_delete=True),
+    ],
+    metadata_writes=[
+        kv_rwset_pb2.KVMetadataWrite(
+            key="\x00catalog\x00a\x00",
+            entries=[kv_rwset_pb2.KVMetadataEntry(name="VALIDATION_PARAMETER", value=b"policy")],
+        )
+    ],
+)
+
+
+def endorsed_action(endorsers: Sequence[str], writes: bytes) -> bytes:
+    """A transaction of one chaincode action: its write set in namespace citydir, endorsed."""
+    results = rwset_pb2.TxReadWriteSet(
+        ns_rwset=[rwset_pb2.NsReadWriteSet(namespace="citydir", rwset=writes)]
+    ).SerializeToString()
+    response = proposal_response_pb2.ProposalResponsePayload(
+        extension=proposal_pb2.ChaincodeAction(results=results).SerializeToString()
+    ).SerializeToString()
+    endorsements = [
+        proposal_response_pb2.Endorsement(
+            endorser=identities_pb2.SerializedIdentity(mspid=msp, id_bytes=b"peer").SerializeToString()
+        )
+        for msp in endorsers
+    ]
+    action = transaction_pb2.ChaincodeActionPayload(
+        action=transaction_pb2.ChaincodeEndorsedAction(
+            proposal_response_payload=response, endorsements=endorsements
+        )
+    )
+    return bytes(
+        transaction_pb2.Transaction(
+            actions=[transaction_pb2.TransactionAction(payload=action.SerializeToString())]
+        ).SerializeToString()
+    )
 
 
 def envelope(tx_id: str, header_type: int, msp_id: str, chaincode: str | None, seconds: int) -> bytes:
@@ -29,7 +86,8 @@ def envelope(tx_id: str, header_type: int, msp_id: str, chaincode: str | None, s
         header=common_pb2.Header(
             channel_header=channel_header.SerializeToString(),
             signature_header=common_pb2.SignatureHeader(creator=creator, nonce=b"n").SerializeToString(),
-        )
+        ),
+        data=endorsed_action([msp_id, "DataBureauMSP"], WRITES.SerializeToString()) if chaincode else b"",
     )
     return bytes(common_pb2.Envelope(payload=payload.SerializeToString(), signature=b"s").SerializeToString())
 
@@ -63,6 +121,7 @@ def test_block_summary_decodes_each_transaction() -> None:
         "creator_msp_id": "HealthMSP",
         "chaincode": "citydir",
         "validation_code": "VALID",
+        "endorsers": ["HealthMSP", "DataBureauMSP"],
     }
     assert rows[1]["creator_msp_id"] == "TransportMSP"
     assert rows[1]["validation_code"] == "MVCC_READ_CONFLICT"
@@ -70,6 +129,30 @@ def test_block_summary_decodes_each_transaction() -> None:
     assert rows[2]["index"] == 2
     assert rows[2]["validation_code"] == "INVALID_OTHER_REASON"
     assert rows[2]["tx_id"] == ""
+
+
+def test_a_transactions_writes_and_validation_parameters() -> None:
+    raw = make_block(5, None).SerializeToString()
+    writes, validation = transaction_writes(raw, "tx-b", "citydir")
+    assert writes == {"\x00catalog\x00a\x00": b'{"id":"a"}', "gone": None}
+    assert validation == {"\x00catalog\x00a\x00": b"policy"}
+    assert transaction_writes(raw, "tx-b", "other") == ({}, {})
+    assert transaction_writes(raw, "tx-z", "citydir") == ({}, {})
+
+
+def test_block_facts_hash_the_header_as_fabric_does() -> None:
+    block = make_block(5, bytes([0, 0, 0]))
+    block.header.previous_hash = bytes(32)
+    block.header.data_hash = bytes(range(32))
+    facts = block_facts(block.SerializeToString())
+    # SHA-256 of DER SEQUENCE{INTEGER 5, OCTET STRING prev, OCTET STRING data}, worked out by hand:
+    der = (
+        bytes([0x30, 0x47, 0x02, 0x01, 0x05, 0x04, 0x20]) + bytes(32) + bytes([0x04, 0x20]) + bytes(range(32))
+    )
+    assert facts["hash"] == hashlib.sha256(der).hexdigest()
+    assert (facts["number"], facts["data_hash"]) == (5, bytes(range(32)).hex())
+    assert facts["config_block"] is None  # no orderer metadata in this block
+    assert facts["transactions"][1]["endorsers"] == ["TransportMSP", "DataBureauMSP"]
 
 
 def test_block_summary_without_validation_metadata() -> None:

@@ -11,6 +11,7 @@ import {
   itemsText, actorLabel, loadHistory,
 } from './common.js';
 import { revokeGrant } from './catalogs.js';
+import { evidenceCard, bindEvidence } from './evidence.js';
 
 const TABS = ['inbox', 'outbox', 'grants', 'usage', 'check'];
 
@@ -201,8 +202,10 @@ export async function renderRequest(main, ctx) {
         ${ledgerMeta(r.ledger)}
       </section>
       <section class="card" aria-labelledby="hist-h"><h2 id="hist-h">${t('hist.title')}</h2><div id="entity-history">${t('common.loading')}</div></section>
-    </div>`);
+    </div>
+    ${evidenceCard(`/access-requests/${encodeURIComponent(r.id)}/evidence`, { what: t('ev.lead.request') })}`);
   bindRequestActions(main, [r], ctx);
+  bindEvidence(main, ctx);
   await loadHistory($('#entity-history', main), `/access-requests/${encodeURIComponent(r.id)}/history`, ctx, { deptOf: () => '' });
 }
 
@@ -268,6 +271,7 @@ export async function renderGrant(main, ctx) {
           </dl>
           ${ledgerMeta(g.ledger)}
         </section>
+        ${evidenceCard(`/grants/${encodeURIComponent(g.id)}/evidence`, { what: t('ev.lead.grant') })}
         <section class="card" aria-labelledby="usage-h"><h2 id="usage-h">${t('grant.usage')}</h2><div id="grant-usage">${t('common.loading')}</div></section>
       </div>
       <section class="card" aria-labelledby="hist-h"><h2 id="hist-h">${t('hist.title')}</h2><div id="entity-history">${t('common.loading')}</div></section>
@@ -275,6 +279,7 @@ export async function renderGrant(main, ctx) {
   $$('[data-revoke]', main).forEach((b) => b.addEventListener('click', async () => {
     if (await revokeGrant(b.dataset.revoke)) ctx.refresh();
   }));
+  bindEvidence(main, ctx);
   await Promise.all([
     loadHistory($('#entity-history', main), `/grants/${encodeURIComponent(g.id)}/history`, ctx, { deptOf: () => '' }),
     (async () => {
@@ -290,12 +295,48 @@ function usageTable(records) {
   return html`<div class="table-wrap"><table class="usage-table"><thead><tr>
       <th scope="col">${t('common.id')}</th><th scope="col" class="hide-sm">${t('usage.grant')}</th><th scope="col" class="hide-sm">${t('req.items')}</th>
       <th scope="col">${t('usage.count')}</th><th scope="col" class="hide-sm">${t('usage.purposeRef')}</th><th scope="col">${t('ledger.tx')}</th></tr></thead>
-      <tbody>${records.map((u) => html`<tr><td class="mono small">${u.id}</td><td class="hide-sm mono small"><a href="#/grants/${encodeURIComponent(u.grant_id)}">${u.grant_id}</a></td>
+      <tbody>${records.map((u) => html`<tr data-usage="${u.id}"><td class="mono small"><a href="#/usage/${encodeURIComponent(u.id)}">${u.id}</a></td><td class="hide-sm mono small"><a href="#/grants/${encodeURIComponent(u.grant_id)}">${u.grant_id}</a></td>
         <td class="hide-sm">${itemsText(u.items)}</td><td>${u.record_count}</td><td class="hide-sm">${u.purpose_ref}</td>
         <td>${txLink(u.ledger?.tx_id, u.ledger?.block)}</td></tr>`)}</tbody></table></div>`;
 }
 
 // --- usage -----------------------------------------------------------------------------------
+
+/** #/usage/:id — one usage record, its provenance, evidence and history. */
+export async function renderUsage(main, ctx) {
+  const [id] = ctx.params;
+  const u = unwrap(await api(`/usage/${encodeURIComponent(id)}`, { signal: ctx.signal }));
+  if (!ctx.alive()) return;
+  const catalogs = await catalogsById([u.catalog_id], { signal: ctx.signal });
+  if (!ctx.alive()) return;
+  const catalog = catalogs.get(u.catalog_id);
+  const title = catalog ? bi(catalog.title) || u.catalog_id : u.catalog_id || u.id;
+  ctx.setTitle(`${t('usage.pageTitle')} · ${u.id}`);
+  mount(main, html`<nav class="crumbs" aria-label="${t('common.breadcrumb')}"><a href="#/access/usage">${t('nav.access')}</a> › ${t('access.tab.usage')}</nav>
+    <div class="page-head"><div><h1 tabindex="-1" id="usage-title">${t('usage.pageTitle')}${title ? html`: ${title}` : ''}</h1>
+      <p class="badges"><span class="mono muted">${u.id}</span></p></div></div>
+    <div class="grid grid-main">
+      <div>
+        <section class="card usage-card" data-usage="${u.id}" aria-labelledby="usage-title">
+          <dl class="props">
+            ${u.catalog_id ? html`<dt>${t('grant.catalog')}</dt><dd>${catalogName(catalogs, u.catalog_id)}</dd>` : ''}
+            <dt>${t('usage.grant')}</dt><dd>${u.grant_id ? html`<a class="mono" href="#/grants/${encodeURIComponent(u.grant_id)}">${u.grant_id}</a>` : '—'}</dd>
+            <dt>${t('grant.grantee')}</dt><dd>${deptLink(ctx.depts, u.department_id || u.grantee_id)}</dd>
+            <dt>${t('req.items')}</dt><dd>${itemsLabel(u.items)}</dd>
+            <dt>${t('usage.count')}</dt><dd>${u.record_count ?? '—'}</dd>
+            <dt>${t('usage.purposeRef')}</dt><dd>${u.purpose_ref || '—'}</dd>
+            ${u.recorded_by || u.created_by ? html`<dt>${t('hist.who')}</dt><dd class="mono">${actorLabel(u.recorded_by || u.created_by)}</dd>` : ''}
+            <dt>${t('usage.at')}</dt><dd>${fmtDateTime(u.at || u.created_at || u.ledger?.timestamp)}</dd>
+          </dl>
+          ${ledgerMeta(u.ledger)}
+        </section>
+        ${evidenceCard(`/usage/${encodeURIComponent(u.id)}/evidence`, { what: t('ev.lead.usage') })}
+      </div>
+      <section class="card" aria-labelledby="hist-h"><h2 id="hist-h">${t('hist.title')}</h2><div id="entity-history">${t('common.loading')}</div></section>
+    </div>`);
+  bindEvidence(main, ctx);
+  await loadHistory($('#entity-history', main), `/usage/${encodeURIComponent(u.id)}/history`, ctx, { deptOf: () => '' });
+}
 
 async function usage(host, ctx) {
   const [records, held] = await Promise.all([

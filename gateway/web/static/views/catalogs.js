@@ -9,6 +9,7 @@ import {
   departmentOptions, enumOptions, itemTitle, itemsText, loadHistory, sameValue, SHARE_TYPES, CATALOG_STATUSES, SENSITIVITIES, OPEN_TYPES,
   UPDATE_FREQUENCIES,
 } from './common.js';
+import { evidenceCard, bindEvidence } from './evidence.js';
 
 const PAGE_SIZE = 20;
 const ITEM_TYPES = ['string', 'integer', 'number', 'boolean', 'date', 'datetime', 'geo', 'binary'];
@@ -169,6 +170,7 @@ export async function renderDetail(main, ctx) {
           </dl>
           ${ledgerMeta(c.ledger)}
         </section>
+        ${evidenceCard(`${path}/evidence`, { what: t('ev.lead.catalog') })}
         <section class="card" aria-labelledby="items-h"><h2 id="items-h">${t('cat.items')} <span class="muted">(${(c.items || []).length})</span></h2>
           ${(c.items || []).length ? html`<div class="table-wrap"><table id="items-table"><thead><tr><th scope="col">${t('item.name')}</th><th scope="col">${t('item.title')}</th>
             <th scope="col">${t('item.type')}</th><th scope="col">${t('item.sensitivity')}</th><th scope="col" class="hide-sm">${t('common.description')}</th></tr></thead>
@@ -181,6 +183,7 @@ export async function renderDetail(main, ctx) {
       <section class="card" aria-labelledby="hist-h"><h2 id="hist-h">${t('hist.title')}</h2><div id="cat-history">${t('common.loading')}</div></section>
     </div>`);
 
+  bindEvidence(main, ctx);
   const act = async (button, verb, body) => {
     try {
       const res = await busy(button.parentElement, () => write(`${path}/${verb}`, body));

@@ -1,0 +1,43 @@
+"""The Fabric protobuf modules the verifier decodes, typed as ``Any``.
+
+The generated ``*_pb2`` modules build their classes at import time and ship no type stubs, so
+mypy cannot see their attributes. Pinning them to ``Any`` once, here, keeps the untyped boundary
+in one place. This package imports ``fabric_protos`` itself, never the gateway's copy: it must
+install and run without the rest of citydir.
+"""
+
+from typing import Any
+
+from fabric_protos.common import common_pb2 as _common_pb2
+from fabric_protos.common import configtx_pb2 as _configtx_pb2
+from fabric_protos.common import policies_pb2 as _policies_pb2
+from fabric_protos.ledger.rwset import rwset_pb2 as _rwset_pb2
+from fabric_protos.ledger.rwset.kvrwset import kv_rwset_pb2 as _kv_rwset_pb2
+from fabric_protos.msp import identities_pb2 as _identities_pb2
+from fabric_protos.msp import msp_config_pb2 as _msp_config_pb2
+from fabric_protos.msp import msp_principal_pb2 as _msp_principal_pb2
+from fabric_protos.peer import proposal_pb2 as _proposal_pb2
+from fabric_protos.peer import proposal_response_pb2 as _proposal_response_pb2
+from fabric_protos.peer import transaction_pb2 as _transaction_pb2
+
+common_pb2: Any = _common_pb2
+configtx_pb2: Any = _configtx_pb2
+policies_pb2: Any = _policies_pb2
+rwset_pb2: Any = _rwset_pb2
+kv_rwset_pb2: Any = _kv_rwset_pb2
+identities_pb2: Any = _identities_pb2
+msp_config_pb2: Any = _msp_config_pb2
+msp_principal_pb2: Any = _msp_principal_pb2
+proposal_pb2: Any = _proposal_pb2
+proposal_response_pb2: Any = _proposal_response_pb2
+transaction_pb2: Any = _transaction_pb2
+
+# A protobuf message instance; untyped for the reason above.
+Message = Any
+
+
+def parse(message_type: Any, data: bytes) -> Message:
+    """Decode ``data`` as ``message_type``; raises ``google.protobuf.message.DecodeError``."""
+    message = message_type()
+    message.ParseFromString(data)
+    return message
