@@ -19,9 +19,10 @@ from chaincode.interface import ARGUMENT_SCHEMAS
 from gateway.api import BLUEPRINTS
 from gateway.api.auth import refuse_credentials_in_query
 from gateway.api.errors import register_error_handlers
-from gateway.api.ledger import LedgerFactory
+from gateway.api.ledger import ChaincodeEvent, LedgerFactory
 from gateway.api.metrics import Metrics
 from gateway.api.provenance import Provenance
+from gateway.api.readcache import ReadCache
 from gateway.api.routes import API_PREFIX
 from gateway.api.search import CatalogIndex
 from gateway.api.services import EXTENSION, Services
@@ -54,6 +55,7 @@ def create_app(
 
     metrics = Metrics()
     provenance = Provenance(gateway_config.limits.block_cache_size)
+    reads = ReadCache()
     svc = Services(
         config=gateway_config,
         ledger_factory=ledger_factory or connector_for(gateway_config, timer=metrics.observe_fabric),
@@ -62,8 +64,12 @@ def create_app(
         # Every write emits one event carrying its block: knowing it ahead, reads that add an
         # entity's provenance read that block once rather than look the transaction up.
         index=CatalogIndex(
-            lambda: svc.service_ledger(), on_event=lambda event: provenance.hint(event.tx_id, event.block)
+            lambda: svc.service_ledger(),
+            on_event=lambda event: _each_event(event, provenance, reads),
+            on_follow=reads.following,
+            on_lost=reads.lost,
         ),
+        reads=reads,
         schemas=ARGUMENT_SCHEMAS,
     )
     app.extensions[EXTENSION] = svc
@@ -92,6 +98,11 @@ def create_app(
         return response
 
     return app
+
+
+def _each_event(event: ChaincodeEvent, provenance: Provenance, reads: ReadCache) -> None:
+    provenance.hint(event.tx_id, event.block)
+    reads.apply(event)
 
 
 def warm_up(app: Flask) -> threading.Thread:

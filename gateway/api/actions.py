@@ -10,16 +10,17 @@ from __future__ import annotations
 import logging
 import random
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from flask import g, jsonify, request
+from flask import Response, current_app, g, jsonify, request
 from flask.typing import ResponseReturnValue
 
 from chaincode.interface import load_strict_json
 from gateway.api.errors import CHAINCODE_STATUS, ApiError, bad_request
 from gateway.api.ledger import EndorsementFailed, Ledger, Submitted, TransactionInvalid
-from gateway.api.provenance import add_provenance
+from gateway.api.provenance import add_provenance, ledger_fields
+from gateway.api.readcache import Fill
 from gateway.api.routes import query_args
 from gateway.api.services import services
 
@@ -76,8 +77,52 @@ def query(function: str, arg: Mapping[str, Any]) -> Any:
     return ledger().query(function, arg)
 
 
+# Headers of every read: the height (number of blocks) the answer reflects at least, and where
+# it came from (``gateway.api.readcache``).
+HEIGHT_HEADER, SOURCE_HEADER = "X-Ledger-Height", "X-Citydir-Read"
+
+
+def serve_read(
+    function: str, arg: Mapping[str, Any], shape: Callable[[Any, Ledger], Any]
+) -> ResponseReturnValue:
+    """Answer a read: from the read cache when it holds it, else from the peer; ``shape`` turns
+    the chaincode's answer into the response body (adding provenance as ``ledger``)."""
+    validate_argument(function, arg)
+    svc = services()
+    bypass = "no-cache" in request.headers.get("Cache-Control", "").lower()
+    ticket = None if bypass else svc.reads.lookup(g.identity.key_id, function, arg)
+    if isinstance(ticket, tuple):
+        body, height = ticket
+        return _json_response(body, height, "cache")
+    service = svc.service_ledger() if isinstance(ticket, Fill) else None
+    followed = svc.reads.height()  # before the read, which goes to the event stream's own peer
+    if isinstance(ticket, Fill) and service is not None and followed is not None:
+        shaped = shape(service.query(function, arg), service)
+        body = _json(shaped)
+        # Only answers whose every entity's provenance was found are kept.
+        if all(m.get("block") is not None for m in ledger_fields(shaped)):
+            svc.reads.keep(ticket, body)
+        return _json_response(body, followed, "peer")
+    caller = ledger()
+    height = caller.block_height()  # before the read: a lower bound of what it reflects
+    return _json_response(_json(shape(caller.query(function, arg), caller)), height, "peer")
+
+
+def _json(value: Any) -> bytes:
+    return current_app.json.dumps(value, separators=(",", ":")).encode("utf-8")
+
+
+def _json_response(body: bytes, height: int | None, source: str) -> Response:
+    headers = {SOURCE_HEADER: source}
+    if height is not None:
+        headers[HEIGHT_HEADER] = str(height)
+    return Response(body, mimetype="application/json", headers=headers)
+
+
 def read(function: str, arg: Mapping[str, Any]) -> ResponseReturnValue:
-    return jsonify({"data": add_blocks(query(function, arg))})
+    return serve_read(
+        function, arg, lambda answer, by: {"data": add_provenance(by, services().provenance, answer)}
+    )
 
 
 def page_arg(**filters: Any) -> dict[str, Any]:
@@ -91,11 +136,12 @@ def page_arg(**filters: Any) -> dict[str, Any]:
 
 
 def read_page(function: str, arg: Mapping[str, Any]) -> ResponseReturnValue:
-    page = query(function, arg) or {}
-    items = add_blocks(list(page.get("items", [])))
-    return jsonify(
-        {"data": items, "bookmark": page.get("bookmark", ""), "count": page.get("count", len(items))}
-    )
+    def shape(answer: Any, by: Ledger) -> dict[str, Any]:
+        page = answer or {}
+        items = add_provenance(by, services().provenance, list(page.get("items", [])))
+        return {"data": items, "bookmark": page.get("bookmark", ""), "count": page.get("count", len(items))}
+
+    return serve_read(function, arg, shape)
 
 
 def read_history(function: str, arg: Mapping[str, Any]) -> ResponseReturnValue:
@@ -149,4 +195,5 @@ def submit(function: str, arg: Mapping[str, Any], status: int = 201) -> Response
         return jsonify({"tx_id": result.tx_id}), 202, {"Location": f"/api/v1/transactions/{result.tx_id}"}
     if result.block is not None:
         svc.provenance.hint(result.tx_id, result.block)
+        svc.reads.wrote(g.identity.key_id, result.block)
     return jsonify({"data": add_blocks(result.data), "tx_id": result.tx_id, "block": result.block}), status

@@ -146,7 +146,7 @@ def add_provenance(ledger: Ledger, provenance: Provenance, value: Any) -> Any:
     Entities never contain entities, so the walk stops at the first dict carrying ``ledger``.
     A lookup that fails leaves the fields null: the entity itself was read, and must be served.
     """
-    metas = list(_ledger_fields(value))
+    metas = list(ledger_fields(value))
     try:
         records = provenance.resolve(ledger, (m["tx_id"] for m in metas))
     except LedgerError:
@@ -160,17 +160,18 @@ def add_provenance(ledger: Ledger, provenance: Provenance, value: Any) -> Any:
     return value
 
 
-def _ledger_fields(value: Any) -> Iterable[dict[str, Any]]:
+def ledger_fields(value: Any) -> Iterable[dict[str, Any]]:
+    """Every entity's ``ledger`` object in an answer."""
     if isinstance(value, dict):
         meta = value.get("ledger")
         if isinstance(meta, dict) and isinstance(meta.get("tx_id"), str):
             yield meta
             return
         for item in value.values():
-            yield from _ledger_fields(item)
+            yield from ledger_fields(item)
     elif isinstance(value, list):
         for item in value:
-            yield from _ledger_fields(item)
+            yield from ledger_fields(item)
 
 
 def block_json(record: BlockRecord) -> dict[str, Any]:

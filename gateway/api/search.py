@@ -80,9 +80,15 @@ class CatalogIndex:
         self,
         ledger_provider: Callable[[], Ledger | None] | None = None,
         on_event: Callable[[ChaincodeEvent], None] | None = None,
+        on_follow: Callable[[int], None] | None = None,
+        on_lost: Callable[[], None] | None = None,
     ) -> None:
         self._provider = ledger_provider
-        self._on_event = on_event  # other listeners of the one event stream (e.g. the block cache)
+        # Other listeners of the one event stream (provenance, the read cache): each event, the
+        # stream (re)opened from a block, and the stream broken.
+        self._on_event = on_event
+        self._on_follow = on_follow or (lambda block: None)
+        self._on_lost = on_lost or (lambda: None)
         self._docs: dict[str, _Doc] = {}
         self._lock = threading.Lock()
         self._build_lock = threading.Lock()
@@ -203,6 +209,8 @@ class CatalogIndex:
                 return
             try:
                 self._stream = ledger.chaincode_events(block, after_tx)
+                if block is not None:
+                    self._on_follow(block)
                 for event in self._stream:
                     if self._stop.is_set():
                         break
@@ -215,6 +223,7 @@ class CatalogIndex:
                     "catalog index: event stream ended (%s); resuming in %.0fs", type(exc).__name__, backoff
                 )
             finally:
+                self._on_lost()  # until it is open again, nothing it would say is known
                 self._close_stream()
             self._stop.wait(backoff)
             backoff = min(backoff * 2, 30.0)

@@ -20,6 +20,7 @@ from gateway.api.interface import InterfaceCheck
 from gateway.api.ledger import Ledger, LedgerFactory
 from gateway.api.metrics import Metrics
 from gateway.api.provenance import Provenance
+from gateway.api.readcache import ReadCache
 from gateway.api.search import CatalogIndex
 from gateway.config import GatewayConfig, IdentityConfig, hash_token
 
@@ -32,6 +33,7 @@ class Services:
     ledger_factory: LedgerFactory
     metrics: Metrics
     provenance: Provenance
+    reads: ReadCache
     index: CatalogIndex
     schemas: Mapping[str, Any] | None  # the interface's argument schemas; None: no edge validation
     interface: InterfaceCheck = field(default_factory=InterfaceCheck)

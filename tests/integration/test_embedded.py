@@ -170,7 +170,7 @@ def test_no_acknowledged_write_is_lost_across_kill_9(
         assert reply.status == 200, (catalog_id, reply)
         assert reply.data["ledger"]["tx_id"] == tx_id and reply.data["ledger"]["block"] == block
         status = api.get(f"/transactions/{tx_id}")
-        assert status.status == 200 and status.data == {"tx_id": tx_id, "status": "VALID", "block": block}
+        assert status.status == 200 and (status.data["status"], status.data["block"]) == ("VALID", block)
     for catalog_id in unanswered:
         reply = api.get(f"/catalogs/{catalog_id}")
         assert reply.status in (200, 404), (catalog_id, reply)

@@ -200,6 +200,8 @@ def history_matches(api: Api, path: str, writes: list[Reply], entity_id: str) ->
             "tx_id": entry["tx_id"],
             "timestamp": entry["value"]["ledger"]["timestamp"],
             "block": entry["block"],
+            "validation_code": "VALID",
+            "endorsers": entry["value"]["ledger"]["endorsers"],
         }
     return history
 

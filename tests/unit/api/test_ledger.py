@@ -217,7 +217,7 @@ def test_connector_shares_channels_and_orders_peers(monkeypatch: pytest.MonkeyPa
     monkeypatch.setattr(adapter, "connect", connect)
     connector = FabricConnector(config)
     # One cache of ledgers, the services': a second call for an identity reuses its connection.
-    svc = Services(config, connector, None, None, None, None)  # type: ignore[arg-type]
+    svc = Services(config, connector, None, None, None, None, None)  # type: ignore[arg-type]
     health_admin, health_client, transport = config.identities[0], config.identities[1], config.identities[2]
     first = svc.ledger_for(health_admin)
     assert svc.ledger_for(health_admin) is first
