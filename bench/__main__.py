@@ -6,10 +6,13 @@ temporary CITYDIR_HOME on a free base port) and removes it afterwards. Either ru
 on the embedded ledger (``network.sh status --json`` says which; ``--ledger`` asks for one), and
 the report names it.
 
-Scenarios: 1 REST reads, 2 REST committed writes, 3 the same through gateway.fabric,
-4 the official Node client beside it, 5 scale (1k/10k/100k catalogs), 6 commit breakdown,
-7 imports (1,000 catalogs from CSV through gateway.imports).
-On the embedded ledger only 1, 2 and 7 run: the others need peers.
+Scenarios: 0 chaincode CPU per transaction (in process, and a `python -m chaincode` server
+over gRPC; no Fabric: bench/chaincode_cpu.py), 1 REST reads, 2 REST committed writes, 3 the
+same through gateway.fabric, 4 the official Node client beside it, 5 scale (1k/10k/100k
+catalogs), 6 commit breakdown, 7 imports (1,000 catalogs from CSV through gateway.imports).
+On the embedded ledger only 0, 1, 2 and 7 run: the others need peers. Every measured point of
+1-4 records the CPU of each of the network's processes over it (bench/cpu.py), and the report
+adds a Caliper-style summary of every point.
 Results: bench/results/<timestamp>.{json,md,png}.
 """
 
@@ -28,7 +31,9 @@ from typing import Any
 from bench import env, fixtures, load, report, scenarios
 from gateway.config import LEDGER_KINDS
 
-SCENARIOS = ("rest-reads", "rest-writes", "direct", "scale", "breakdown", "imports")
+SCENARIOS = ("chaincode-cpu", "rest-reads", "rest-writes", "direct", "scale", "breakdown", "imports")
+# Writes up to the Go reference chaincode's CPU-bound ceiling (issue 14: c128, c256).
+FULL_WRITE_CONCURRENCY = (1, 8, 32, 64, 128, 256)
 
 
 def _ints(text: str) -> tuple[int, ...]:
@@ -63,7 +68,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         help="seconds per measured point (default 10; quick: 1 for reads, 2 for writes)",
     )
     p.add_argument("--read-concurrency", type=_ints, help="default 1,8,32")
-    p.add_argument("--write-concurrency", type=_ints, help="default 1,8,32,64 (quick 1,8,32)")
+    p.add_argument("--write-concurrency", type=_ints, help="default 1,8,32,64,128,256 (quick 1,8,32)")
     p.add_argument("--only", help=f"comma-separated subset of {','.join(SCENARIOS)}")
     p.add_argument(
         "--no-wrk", action="store_true", help="REST reads with the Python client even if wrk exists"
@@ -114,7 +119,7 @@ def main(argv: list[str]) -> int:
         duration=args.duration or (1.0 if quick else 10.0),
         write_duration=args.duration or (2.0 if quick else 10.0),
         read_concurrency=args.read_concurrency or (1, 8, 32),
-        write_concurrency=args.write_concurrency or ((1, 8, 32) if quick else (1, 8, 32, 64)),
+        write_concurrency=args.write_concurrency or ((1, 8, 32) if quick else FULL_WRITE_CONCURRENCY),
         scale=args.scale or ((100, 1000) if quick else (1000, 10000, 100000)),
         scale_submitters=4 if quick else 8,
         scale_duration=1.0 if quick else 5.0,
@@ -131,6 +136,14 @@ def main(argv: list[str]) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
 
+    chaincode_cpu = None
+    if "chaincode-cpu" in only and not args.profile:
+        from bench import chaincode_cpu as cc_cpu
+
+        log("[0] chaincode CPU per transaction, in process (bench/chaincode_cpu.py)")
+        chaincode_cpu = cc_cpu.run_all(50 if quick else 300)
+        for path, ops in chaincode_cpu["paths"].items():
+            log(f"  {path:<9} " + "  ".join(f"{op} {v['cpu_ms_per_tx']:.2f} ms" for op, v in ops.items()))
     net = resolve_network(args)
     if args.profile:
         from bench import profile
@@ -184,6 +197,11 @@ def main(argv: list[str]) -> int:
             "cost more here than on Fabric."
         )
     s = results["scenarios"]
+    if chaincode_cpu is not None:
+        s["chaincode_cpu"] = chaincode_cpu
+    from bench import cpu as bench_cpu
+
+    bench_cpu.SAMPLER = bench_cpu.CpuSampler(net.home)
     run = only - set(skipped)
     # On Fabric the fixtures go in through our Python client; the embedded ledger has no peers.
     direct = None if net.embedded else fixtures.Direct(net)

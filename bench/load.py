@@ -47,6 +47,8 @@ class Result:
     error_samples: list[str] = field(default_factory=list)
     # Set when the tool computes percentiles itself (wrk).
     fixed: dict[str, float] | None = None
+    # Per-process CPU over the point (bench.cpu.summarize), when the network was sampled.
+    cpu: dict[str, Any] | None = None
 
     def summary(self) -> dict[str, Any]:
         stats: dict[str, float | None]
@@ -56,6 +58,7 @@ class Result:
             lat = sorted(self.latencies_ms)
             stats = {
                 "mean_ms": sum(lat) / len(lat) if lat else None,
+                "min_ms": lat[0] if lat else None,
                 "p50_ms": percentile(lat, 50),
                 "p95_ms": percentile(lat, 95),
                 "p99_ms": percentile(lat, 99),
@@ -72,6 +75,8 @@ class Result:
         out.update({k: (round(v, 2) if isinstance(v, float) else v) for k, v in stats.items()})
         if self.error_samples:
             out["error_samples"] = self.error_samples[:3]
+        if self.cpu is not None:
+            out["cpu"] = self.cpu
         return out
 
 
@@ -202,7 +207,7 @@ def wrk(url: str, token: str, concurrency: int, duration: float, threads: int = 
     bad = int(data["errors"].get("status", 0))
     ok = int(data["requests"]) - bad
     res = Result("wrk", concurrency, ok=ok, errors=errors, elapsed_s=float(data["duration_us"]) / 1e6)
-    res.fixed = {k: float(data[k]) / 1000.0 for k in ("mean", "p50", "p95", "p99", "max")}
+    res.fixed = {k: float(data[k]) / 1000.0 for k in ("mean", "min", "p50", "p95", "p99", "max") if k in data}
     res.fixed = {f"{k}_ms": v for k, v in res.fixed.items()}
     if errors:
         res.error_samples.append(f"wrk errors: {data['errors']}")

@@ -1,6 +1,8 @@
 """``python -m bench --profile``: where our Python spends its time on a short run.
 
 pyinstrument (a development tool: ``pip install pyinstrument``) samples
+  * the chaincode (``chaincode.directory`` on the shim's peer-driven path, the peer in process:
+    bench/chaincode_cpu.py) for UpdateCatalog and CreateCatalog;
   * our client (``gateway.fabric``): sequential evaluates (GetCatalog) and committed submits;
   * the REST app (``gateway.api``, Flask, in-process through its test client with the real
     Fabric connector, so no socket/gunicorn noise): GET catalog, list page, access-check, and
@@ -29,8 +31,12 @@ def run(net: Network, out: Path, stamp: str, log: Callable[[str], None]) -> int:
     except ImportError:
         log("pyinstrument is not installed: .venv/bin/pip install pyinstrument")
         return 2
+    from bench import chaincode_cpu
     from gateway.app import create_app
     from gateway.config import load_config
+
+    # The contract and the shim first: in process, no network needed.
+    chaincode_cpu.profile(out, stamp, log)
 
     direct = None if net.embedded else fixtures.Direct(net)
     writer: fixtures.FixtureClient = direct if direct is not None else fixtures.Rest(net)

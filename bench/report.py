@@ -64,6 +64,85 @@ def _not_run(results: dict[str, Any], scenario: str) -> str:
     return f"(skipped: {why})" if why else "(not run)"
 
 
+POINT_SCENARIOS = (
+    ("rest_reads", "REST"),
+    ("rest_writes", "REST"),
+    ("direct", "Python client"),
+    ("official", "official Node client"),
+)
+
+
+def _points(results: dict[str, Any]) -> list[dict[str, Any]]:
+    s = results["scenarios"]
+    return [p for key, _ in POINT_SCENARIOS for p in (s.get(key) or [])]
+
+
+def _seconds(ms: Any) -> Any:
+    return None if ms is None else ms / 1000.0
+
+
+def caliper_table(points: list[dict[str, Any]]) -> list[str]:
+    """Hyperledger Caliper's summary columns: one row per measured point."""
+    out = [
+        "| Name | Succ | Fail | Send Rate (TPS) | Max Latency (s) | Min Latency (s) | Avg Latency (s) "
+        "| Throughput (TPS) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for p in points:
+        elapsed = p.get("elapsed_s") or 0.0
+        sent = (p.get("ok") or 0) + (p.get("errors") or 0)
+        send_rate = sent / elapsed if elapsed else None
+        out.append(
+            f"| {p['op']} {p['client']} c{p['concurrency']} | {p.get('ok')} | {p.get('errors')} | "
+            f"{_f(send_rate)} | {_f(_seconds(p.get('max_ms')), 3)} | {_f(_seconds(p.get('min_ms')), 3)} | "
+            f"{_f(_seconds(p.get('mean_ms')), 3)} | {_f(p.get('throughput_per_s'))} |"
+        )
+    return out
+
+
+CPU_ROLES = ("peers", "orderers", "chaincode", "gateway", "load-generator")
+
+
+def cpu_table(points: list[dict[str, Any]]) -> list[str]:
+    """Cores used (CPU s per wall s) and CPU ms per successful call, by role, per point."""
+    rows = [p for p in points if p.get("cpu")]
+    if not rows:
+        return ["(not recorded: no pid files of the network's processes were found)"]
+    out = [
+        "| op | client | conc. | " + " | ".join(f"{r} cores / ms per op" for r in CPU_ROLES) + " |",
+        "|---|---|---|" + "---|" * len(CPU_ROLES),
+    ]
+    for p in rows:
+        roles = p["cpu"]["by_role"]
+        cells = [
+            f"{_f(roles[r]['cores'], 2)} / {_f(roles[r]['ms_per_op'], 2)}" if r in roles else "–"
+            for r in CPU_ROLES
+        ]
+        out.append(f"| {p['op']} | {p['client']} | {p['concurrency']} | " + " | ".join(cells) + " |")
+    return out
+
+
+def chaincode_cpu_table(cc: dict[str, Any]) -> list[str]:
+    paths = cc["paths"]
+    out = [
+        "| operation | "
+        + " | ".join(f"{name} CPU ms/tx" for name in paths)
+        + " | peer messages per tx (shim) |",
+        "|---|" + "---:|" * len(paths) + "---|",
+    ]
+    ops = list(next(iter(paths.values())))
+    for op in ops:
+        messages = paths.get("shim", {}).get(op, {}).get("peer_messages_per_tx", {})
+        out.append(
+            f"| {op} | "
+            + " | ".join(_f(paths[name][op]["cpu_ms_per_tx"], 2) for name in paths)
+            + " | "
+            + ", ".join(f"{k} {v:g}" for k, v in messages.items())
+            + " |"
+        )
+    return out
+
+
 def markdown(results: dict[str, Any]) -> str:
     m = results["machine"]
     s = results["scenarios"]
@@ -90,6 +169,22 @@ def markdown(results: dict[str, Any]) -> str:
         rows = s.get(key) or []
         lines += [f"## {title}", ""]
         lines += _table(rows, POINT_COLS) if rows else [_not_run(results, scenario)]
+        lines.append("")
+    points = _points(results)
+    if points:
+        lines += ["## Summary, Caliper style (every point above)", ""]
+        lines += caliper_table(points)
+        lines += [
+            "",
+            "## Per-process CPU over each point (cores = CPU s per wall s; ms per successful call)",
+            "",
+        ]
+        lines += cpu_table(points)
+        lines.append("")
+    cc = s.get("chaincode_cpu")
+    if cc:
+        lines += ["## 0. Chaincode CPU per transaction (in process, no Fabric)", "", cc["method"] + ".", ""]
+        lines += chaincode_cpu_table(cc)
         lines.append("")
     for title, key in (
         ("REST overhead: REST / Python client (ratio > 1 on p50 = slower)", "rest_vs_direct"),

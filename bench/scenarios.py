@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from bench import cpu as bench_cpu
 from bench import load
 from bench.env import REPO, Network
 from bench.fixtures import BATCH_ENVELOPE, CIVIL, DEPARTMENTS, HEALTH, Direct, Fixture, catalog, encoded_size
@@ -53,6 +54,13 @@ class Plan:
     use_wrk: bool
 
 
+def _run(measure: Callable[..., Result], *args: Any) -> Result:
+    """``measure(*args)``, with the network's per-process CPU over it (bench.cpu) when sampled."""
+    res, cpu = bench_cpu.measured(lambda: measure(*args), lambda r: r.ok)
+    res.cpu = cpu
+    return res
+
+
 def _point(op: str, client: str, res: Result) -> dict[str, Any]:
     return {"op": op, "client": client, **res.summary()}
 
@@ -89,9 +97,9 @@ def rest_reads(net: Network, fx: Fixture, plan: Plan, log: Log) -> list[dict[str
         http.call("GET", path)  # fail fast, and warm the gateway's block cache
         for c in plan.read_concurrency:
             if plan.use_wrk:
-                res = load.wrk(net.url + path, token, c, plan.duration)
+                res = _run(load.wrk, net.url + path, token, c, plan.duration)
             else:
-                res = closed_loop(_getter(http, path), c, plan.duration)
+                res = _run(closed_loop, _getter(http, path), c, plan.duration)
             p = _point(op, "rest", res)
             _log_point(log, p)
             out.append(p)
@@ -156,7 +164,7 @@ def rest_writes(net: Network, fx: Fixture, plan: Plan, log: Log) -> list[dict[st
             ),
         }
         for op, fn in ops.items():
-            p = _point(op, "rest", closed_loop(fn, c, plan.write_duration))
+            p = _point(op, "rest", _run(closed_loop, fn, c, plan.write_duration))
             _log_point(log, p)
             out.append(p)
     return out
@@ -234,12 +242,14 @@ def direct_and_official(
     template = catalog("bench-template", HEALTH, 0)
     for op, (fn, official_op) in reads.items():
         for c in plan.read_concurrency:
-            p = _point(op, "python-direct", closed_loop(fn, c, plan.duration))
+            p = _point(op, "python-direct", _run(closed_loop, fn, c, plan.duration))
             _log_point(log, p)
             ours.append(p)
             if official_op and not why_not:
                 p = _point(
-                    op, "official-node", official(net, "get", c, plan.duration, {"id": fx.read_catalog})
+                    op,
+                    "official-node",
+                    _run(official, net, "get", c, plan.duration, {"id": fx.read_catalog}),
                 )
                 _log_point(log, p)
                 theirs.append(p)
@@ -264,13 +274,13 @@ def direct_and_official(
             ),
         }
         for op, (fn, official_args) in writes.items():
-            p = _point(op, "python-direct", closed_loop(fn, c, plan.write_duration))
+            p = _point(op, "python-direct", _run(closed_loop, fn, c, plan.write_duration))
             _log_point(log, p)
             ours.append(p)
             if official_args and not why_not:
                 extra = dict(official_args)
                 kind = str(extra.pop("op"))
-                p = _point(op, "official-node", official(net, kind, c, plan.write_duration, extra))
+                p = _point(op, "official-node", _run(official, net, kind, c, plan.write_duration, extra))
                 _log_point(log, p)
                 theirs.append(p)
     return ours, theirs
@@ -363,7 +373,7 @@ def scale(direct: Direct, net: Network, fx: Fixture, plan: Plan, log: Log) -> di
                 **_point(
                     op,
                     "python-direct" if not op.startswith("rest") else "rest",
-                    closed_loop(fn, 1, plan.scale_duration),
+                    _run(closed_loop, fn, 1, plan.scale_duration),
                 ),
             }
             _log_point(log, p)

@@ -5,8 +5,8 @@ done = function(summary, latency, requests)
   io.write(string.format(
     'WRK_JSON {"requests":%d,"duration_us":%d,"bytes":%d,' ..
     '"errors":{"connect":%d,"read":%d,"write":%d,"status":%d,"timeout":%d},' ..
-    '"mean":%.1f,"p50":%d,"p95":%d,"p99":%d,"max":%d}\n',
+    '"mean":%.1f,"min":%d,"p50":%d,"p95":%d,"p99":%d,"max":%d}\n',
     summary.requests, summary.duration, summary.bytes,
     e.connect, e.read, e.write, e.status, e.timeout,
-    latency.mean, latency:percentile(50), latency:percentile(95), latency:percentile(99), latency.max))
+    latency.mean, latency.min, latency:percentile(50), latency:percentile(95), latency:percentile(99), latency.max))
 end

@@ -60,6 +60,7 @@ def create(ctx: Context, args: JSON) -> JSON:
 def create_many(ctx: Context, args: JSON) -> JSON:
     """Bulk load, all or nothing: every catalog is checked before the first is written."""
     prepared: list[tuple[JSON, JSON]] = []
+    ctx.ledger.prefetch(key for new in args["catalogs"] for key in _keys_of_new(new))
     seen: set[str] = set()
     codes: dict[str, str] = {}
     for index, new in enumerate(args["catalogs"]):
@@ -86,6 +87,16 @@ def create_many(ctx: Context, args: JSON) -> JSON:
 def update(ctx: Context, args: JSON) -> JSON:
     ledger = ctx.ledger
     current = ledger.require(KIND, args["id"])
+    # What the checks below read, at once: the department and every linked responsibility.
+    linked: list[str] = (
+        args["responsibility_ids"] if "responsibility_ids" in args else current["responsibility_ids"]
+    )
+    ledger.prefetch(
+        [
+            Ledger.key("department", current["department_id"]),
+            *(Ledger.key("responsibility", r) for r in linked),
+        ]
+    )
     department = _writable_department(ctx, current, "change catalogs")
     if current["status"] == "deprecated":
         raise failed_precondition(
@@ -175,6 +186,7 @@ def _move(ctx: Context, catalog_id: str, source: str, target: str, event: str, r
 def _prepare_new(ctx: Context, args: JSON, root: str) -> tuple[JSON, JSON]:
     """Every check for a new catalog, without writing anything."""
     ledger = ctx.ledger
+    ledger.prefetch(_keys_of_new(args))
     department = ledger.require("department", args["department_id"])
     require_admin_of(ctx.caller, department, "create catalogs")
     require_active(department, "change its catalogs")
@@ -209,6 +221,16 @@ def _prepare_new(ctx: Context, args: JSON, root: str) -> tuple[JSON, JSON]:
     }
     _check_guideline(ledger, catalog, root)
     return catalog, department
+
+
+def _keys_of_new(args: JSON) -> list[str]:
+    """The keys ``_prepare_new`` reads: department, catalog, grant register, responsibilities."""
+    return [
+        Ledger.key("department", args["department_id"]),
+        Ledger.key(KIND, args["id"]),
+        register.register_key(args["id"]),
+        *(Ledger.key("responsibility", r) for r in args["responsibility_ids"]),
+    ]
 
 
 def _item(item: JSON) -> JSON:

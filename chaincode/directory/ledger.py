@@ -13,7 +13,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any
@@ -81,6 +81,10 @@ class Ledger:
         self._writes: dict[str, bytes | None] = {}
         self._policies: dict[str, bytes] = {}
         self._event: tuple[str, bytes] | None = None
+        # Committed values already read in this transaction. Committed state does not change
+        # while the peer simulates a transaction (and GetState never sees its own writes), so a
+        # second read of a key would answer the same: it is answered from here.
+        self._read: dict[str, bytes | None] = {}
 
     # -- transaction facts -------------------------------------------------------------
 
@@ -108,8 +112,24 @@ class Ledger:
     def key(kind: str, entity_id: str) -> str:
         return create_composite_key(kind, [entity_id])
 
+    def _state(self, key: str) -> bytes | None:
+        if key in self._read:
+            return self._read[key]
+        value = self._read[key] = self._stub.get_state(key)
+        return value
+
+    def prefetch(self, keys: Iterable[str]) -> None:
+        """Read these keys now, in one GET_STATE_MULTIPLE where the peer offers it, so that the
+        checks which read them next cost no further round trip. Reading a key the action then
+        does not need only adds it to the read set, which only a committed transaction has."""
+        missing = [key for key in dict.fromkeys(keys) if key not in self._read]
+        if len(missing) == 1:
+            self._state(missing[0])
+        elif missing:
+            self._read.update(zip(missing, self._stub.get_multiple_states(missing), strict=True))
+
     def get(self, kind: str, entity_id: str) -> JSON | None:
-        raw = self._stub.get_state(self.key(kind, entity_id))
+        raw = self._state(self.key(kind, entity_id))
         if raw is None:
             return None
         value: JSON = json.loads(raw)
@@ -122,11 +142,11 @@ class Ledger:
         return entity
 
     def exists(self, kind: str, entity_id: str) -> bool:
-        return self._stub.get_state(self.key(kind, entity_id)) is not None
+        return self._state(self.key(kind, entity_id)) is not None
 
     def get_raw(self, key: str) -> bytes | None:
         """A key that holds no entity (e.g. a catalog's grant register), as stored."""
-        return self._stub.get_state(key)
+        return self._state(key)
 
     def get_well_formed(self, key: str, valid: Callable[[Any], bool]) -> JSON | None:
         """The JSON object at ``key`` when ``valid`` accepts it, else None (also when absent).
@@ -134,7 +154,7 @@ class Ledger:
         For keys a colluding majority could have written (a new key needs no owner's
         endorsement): whatever they hold must never make an honest transaction fail.
         """
-        raw = self._stub.get_state(key)
+        raw = self._state(key)
         if raw is None:
             return None
         try:
@@ -143,9 +163,10 @@ class Ledger:
             return None
         return value if isinstance(value, dict) and valid(value) else None
 
-    def put_json(self, key: str, value: JSON, policy: bytes) -> None:
-        """Write a non-entity JSON record (canonical, never empty) with a key-level policy."""
-        self._put(key, canonical_json(value), policy)
+    def put_json(self, key: str, value: JSON, policy: bytes, *, new: bool = False) -> None:
+        """Write a non-entity JSON record (canonical, never empty) with a key-level policy;
+        ``new``: the key is known not to exist (so it has no policy to compare with)."""
+        self._put(key, canonical_json(value), policy, new=new)
 
     def save(
         self, kind: str, entity: JSON, *, previous: JSON | None, policy: bytes, indexes: IndexFn
@@ -246,6 +267,8 @@ class Ledger:
         """A Page: entities of one index page that pass ``keep`` (filters the index cannot apply)."""
         page_size = int(args.get("page_size", DEFAULT_PAGE_SIZE))
         records, bookmark = self.page(index, attrs, page_size, str(args.get("bookmark", "")))
+        if index != kind:  # the page's entities, in one message where the peer offers it
+            self.prefetch(self.key(kind, split_composite_key(record.key)[1][-1]) for record in records)
         items: list[JSON] = []
         for record in records:
             if index == kind:  # the primary keys themselves: the value is the entity

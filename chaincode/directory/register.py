@@ -17,6 +17,7 @@ Value: canonical JSON ``{"catalog_id": ..., "grants": [sorted ids]}``; never emp
 
 from __future__ import annotations
 
+from chaincode.interface import is_valid
 from chaincode.shim.api import create_composite_key
 
 from .errors import conflict, internal
@@ -37,14 +38,17 @@ def read(ledger: Ledger, catalog_id: str) -> frozenset[str] | None:
     """
     value = ledger.get_well_formed(
         register_key(catalog_id),
-        lambda v: GRANT_REGISTER_VALIDATOR.is_valid(v) and v["catalog_id"] == catalog_id,
+        lambda v: is_valid(GRANT_REGISTER_VALIDATOR, v) and v["catalog_id"] == catalog_id,
     )
     return None if value is None else frozenset(value["grants"])
 
 
 def create(ledger: Ledger, catalog_id: str, policy: bytes) -> None:
-    """The empty register of a new catalog, with the catalog owner's policy."""
-    _write(ledger, catalog_id, frozenset(), policy)
+    """The empty register of a new catalog, with the catalog owner's policy.
+
+    Only after ``require_absent``: the key does not exist, so it has no policy to compare with.
+    """
+    _write(ledger, catalog_id, frozenset(), policy, new=True)
 
 
 def require_absent(ledger: Ledger, catalog_id: str, root: str) -> None:
@@ -70,8 +74,10 @@ def remove(ledger: Ledger, catalog_id: str, current: frozenset[str], grant_id: s
     _write(ledger, catalog_id, current - {grant_id}, policy)
 
 
-def _write(ledger: Ledger, catalog_id: str, grants: frozenset[str], policy: bytes) -> None:
+def _write(
+    ledger: Ledger, catalog_id: str, grants: frozenset[str], policy: bytes, *, new: bool = False
+) -> None:
     value = {"catalog_id": catalog_id, "grants": sorted(grants)}  # sorted: the same bytes on every peer
-    if not GRANT_REGISTER_VALIDATOR.is_valid(value):
+    if not is_valid(GRANT_REGISTER_VALIDATOR, value):
         raise internal(f"a malformed grant register for catalog {catalog_id}")
-    ledger.put_json(register_key(catalog_id), value, policy)
+    ledger.put_json(register_key(catalog_id), value, policy, new=new)

@@ -21,6 +21,7 @@ from chaincode.interface import (
     argument_validator,
     check,
     entity_validator,
+    is_valid,
     schema_error,
 )
 
@@ -75,4 +76,4 @@ def check_entity(kind: str, entity: dict[str, Any]) -> None:
 
 def is_entity(kind: str, value: Any) -> bool:
     """Whether a value read from state is a well-formed stored ``kind`` (a forged key may hold anything)."""
-    return bool(entity_validator(kind).is_valid(value))
+    return is_valid(entity_validator(kind), value)

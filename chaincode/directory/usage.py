@@ -14,7 +14,7 @@ owner's and stays untouched). Two records under one grant in one block therefore
 
 from __future__ import annotations
 
-from chaincode.interface import Event
+from chaincode.interface import Event, is_valid
 from chaincode.shim.api import create_composite_key
 
 from . import register
@@ -111,7 +111,7 @@ def mark_key(grant_id: str) -> str:
 def last_usage(ledger: Ledger, grant_id: str) -> JSON | None:
     """The grant's usage mark; None before its first record (or when the mark is malformed)."""
     return ledger.get_well_formed(
-        mark_key(grant_id), lambda v: USAGE_MARK_VALIDATOR.is_valid(v) and v["grant_id"] == grant_id
+        mark_key(grant_id), lambda v: is_valid(USAGE_MARK_VALIDATOR, v) and v["grant_id"] == grant_id
     )
 
 

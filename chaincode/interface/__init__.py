@@ -32,6 +32,7 @@ from .schemas import (
     argument_validator,
     check,
     entity_validator,
+    is_valid,
     parse_argument,
     schema_error,
 )
@@ -58,6 +59,7 @@ __all__ = [
     "check",
     "entity_validator",
     "invalid_argument",
+    "is_valid",
     "load_strict_json",
     "metadata",
     "parse_argument",

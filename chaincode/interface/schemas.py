@@ -10,6 +10,7 @@ anything, reporting violations in the very same words. Every object forbids unkn
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterator, Mapping
 from functools import cache
 from typing import Any
@@ -20,6 +21,7 @@ from jsonschema.protocols import Validator
 
 from . import data
 from .errors import DirectoryError, invalid_argument
+from .fastcheck import Check, compile_schema
 from .strict_json import clip, load_strict_json, preview
 
 Schema = dict[str, Any]
@@ -85,6 +87,40 @@ def parse_argument(function: str, raw: bytes) -> dict[str, Any]:
     return document
 
 
+# Each live validator's compiled fast check (fastcheck.py), or None where there is none; by id,
+# since validators are unhashable, and dropped with the validator (so an id is never reused
+# while its entry exists, and validators made per use do not pile up).
+_FAST: dict[int, tuple[weakref.ref[Validator], Check | None]] = {}
+
+
+def _fast_check(validator: Validator) -> Check | None:
+    key = id(validator)
+    entry = _FAST.get(key)
+    if entry is not None and entry[0]() is validator:
+        return entry[1]
+    # Only for draft 2020-12 exactly: fastcheck reproduces that dialect's keywords (the gateway
+    # may build a validator of another draft from a deployed chaincode's metadata).
+    check = compile_schema(validator.schema) if type(validator) is Draft202012Validator else None
+
+    def forget(_gone: object) -> None:
+        _FAST.pop(key, None)
+
+    try:
+        ref = weakref.ref(validator, forget)
+    except TypeError:  # not weakly referenceable: no fast path rather than a leak
+        return None
+    _FAST[key] = (ref, check)
+    return check
+
+
+def is_valid(validator: Validator, document: Any) -> bool:
+    """``validator.is_valid(document)``, answered by the compiled check when there is one."""
+    fast = _fast_check(validator)
+    if fast is not None:
+        return fast(document)
+    return bool(validator.is_valid(document))
+
+
 def check(validator: Validator, document: dict[str, Any], root: str | None = None) -> None:
     error = schema_error(validator, document, root)
     if error is not None:
@@ -100,6 +136,9 @@ def schema_error(validator: Validator, document: Any, root: str | None = None) -
     ``catalog.items[3].type``. The message is the first violation, and how many more there are;
     ``details`` = ``{"field": <first path>, "errors": [{"path", "message"}, ... at most 20]}``.
     """
+    fast = _fast_check(validator)
+    if fast is not None and fast(document):
+        return None  # valid: nothing to render (jsonschema renders what is not)
     if root is None:
         root = str(_mapping(validator.schema).get("title", ""))
     found: dict[tuple[str, str], tuple[Any, ...]] = {}

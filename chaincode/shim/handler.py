@@ -21,6 +21,7 @@ from typing import Any, Final
 from chaincode.shim import protos
 from chaincode.shim.errors import PeerError, PeerTimeoutError, ProtocolError, StreamClosedError
 from chaincode.shim.protos import MessageType
+from chaincode.shim.stub import PeerFeatures
 from chaincode.shim.transaction import Contract, error_message, run_transaction, short_tx_id
 
 log = logging.getLogger("chaincode.shim.handler")
@@ -157,10 +158,16 @@ class StreamHandler:
         self._lock = threading.Lock()
         self._state = HandlerState.CREATED
         self._conversations: dict[TxKey, TxConversation] = {}
+        self._features = PeerFeatures()
 
     @property
     def state(self) -> HandlerState:
         return self._state
+
+    @property
+    def features(self) -> PeerFeatures:
+        """What the peer offered in READY (write batching, multi-key reads)."""
+        return self._features
 
     def run(self, requests: Iterator[Any]) -> Iterator[Any]:
         """The body of ``Connect``: yields what we send while a thread reads what the peer sends."""
@@ -221,8 +228,14 @@ class StreamHandler:
             self._state = HandlerState.ESTABLISHED
             log.info("peer %s: registered", self._peer)
         elif state is HandlerState.ESTABLISHED and message.type == MessageType.READY:
+            self._features = PeerFeatures.from_ready(bytes(message.payload))
             self._state = HandlerState.READY
-            self._log_peer_capabilities(message.payload)
+            log.info(
+                "peer %s: ready (write batch: %s, multi-key reads: %s)",
+                self._peer,
+                self._features.write_batch or "not offered",
+                self._features.get_multiple or "not offered",
+            )
         elif state is HandlerState.READY and message.type in (MessageType.TRANSACTION, MessageType.INIT):
             self._start_transaction(message)
         elif state is HandlerState.READY and message.type in (MessageType.RESPONSE, MessageType.ERROR):
@@ -235,16 +248,6 @@ class StreamHandler:
             text = f"cannot handle {protos.type_name(message.type)} in state {state.value}"
             self._send(error_message(message, text))
             raise ProtocolError(text)
-
-    def _log_peer_capabilities(self, payload: bytes) -> None:
-        # READY carries ChaincodeAdditionalParams (write batching, multi-key reads); we use
-        # neither, as both are optional optimisations the peer does not require.
-        params = protos.chaincode.ChaincodeAdditionalParams.FromString(payload) if payload else None
-        log.info(
-            "peer %s: ready (peer offers write batch: %s)",
-            self._peer,
-            bool(params and params.use_write_batch),
-        )
 
     def _route_answer(self, message: Any) -> None:
         with self._lock:
@@ -277,7 +280,7 @@ class StreamHandler:
 
     def _execute(self, message: Any, conversation: TxConversation) -> None:
         try:
-            reply = run_transaction(self._contract, message, conversation)
+            reply = run_transaction(self._contract, message, conversation, self._features)
         finally:
             self._forget((message.channel_id, message.txid))
         self._send(reply)

@@ -58,6 +58,8 @@ class MessageType(IntEnum):
     GET_HISTORY_FOR_KEY = _message.GET_HISTORY_FOR_KEY
     GET_STATE_METADATA = _message.GET_STATE_METADATA
     PUT_STATE_METADATA = _message.PUT_STATE_METADATA
+    WRITE_BATCH_STATE = _message.WRITE_BATCH_STATE
+    GET_STATE_MULTIPLE = _message.GET_STATE_MULTIPLE
 
 
 def type_name(message_type: int) -> str:

@@ -145,6 +145,12 @@ class SimulatedStub:
         self.rwset.reads.setdefault(key, None if found is None else found[1])
         return None if found is None else found[0]
 
+    def get_multiple_states(self, keys: list[str]) -> list[bytes | None]:
+        # The peer reads each key as GetState does (the same read set).
+        for key in keys:
+            api.check_key(key)
+        return [self.get_state(key) for key in keys]
+
     def put_state(self, key: str, value: bytes) -> None:
         api.check_key(key)
         if not value:

@@ -8,6 +8,7 @@ ERROR surfaces here as ``PeerError``.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Generic, Protocol, TypeVar
@@ -19,6 +20,45 @@ from chaincode.shim.proposal import ProposalContext, to_datetime
 from chaincode.shim.protos import MessageType
 
 T = TypeVar("T")
+
+# As the Go shim (fabric-chaincode-go shim/handler.go): a peer that offers a batch size below
+# this gets batches of this size.
+MIN_BATCH_SIZE = 100
+_DATA, _METADATA = 0, 1  # a key's two kinds of write in a batch (the Go shim's batchRecordType)
+
+
+@dataclass(frozen=True)
+class PeerFeatures:
+    """What the peer offered in its READY message (``ChaincodeAdditionalParams``).
+
+    Each is the most records per message, or 0 when the peer does not offer it: then every
+    write is its own PUT_STATE/DEL_STATE/PUT_STATE_METADATA, and a multi-key read is one
+    GET_STATE per key. Fabric 3.1's peer offers both (core.yaml ``chaincode.runtimeParams``,
+    on by default); older peers send READY with no payload.
+    """
+
+    write_batch: int = 0
+    get_multiple: int = 0
+
+    @classmethod
+    def from_ready(cls, payload: bytes) -> PeerFeatures:
+        """Read as the Go shim does: nothing (or something unreadable) offers nothing."""
+        if not payload:
+            return cls()
+        try:
+            params = protos.chaincode.ChaincodeAdditionalParams.FromString(payload)
+        except Exception:  # protobuf's DecodeError: the Go shim ignores it too
+            return cls()
+        return cls(
+            write_batch=max(int(params.max_size_write_batch), MIN_BATCH_SIZE)
+            if params.use_write_batch
+            else 0,
+            get_multiple=(
+                max(int(params.max_size_get_multiple_keys), MIN_BATCH_SIZE)
+                if params.use_get_multiple_keys
+                else 0
+            ),
+        )
 
 
 class PeerConversation(Protocol):
@@ -32,6 +72,9 @@ class PeerConversation(Protocol):
         ...
 
 
+NO_FEATURES = PeerFeatures()
+
+
 class PeerStub:
     """Implements ``chaincode.shim.api.ChaincodeStub`` against a live peer."""
 
@@ -42,8 +85,13 @@ class PeerStub:
         tx_id: str,
         args: list[bytes],
         proposal: ProposalContext,
+        features: PeerFeatures = NO_FEATURES,
     ) -> None:
         self._peer = conversation
+        self._features = features
+        # With write batching, writes wait here (one per key and kind, the last one winning)
+        # until the transaction finishes, then go in WRITE_BATCH_STATE messages.
+        self._batch: dict[tuple[str, int], Any] | None = {} if features.write_batch else None
         self._channel_id = channel_id
         self._tx_id = tx_id
         self._args = args
@@ -94,12 +142,42 @@ class PeerStub:
         if not value:
             # The peer would record an empty write as a delete: refuse rather than surprise.
             raise ValueError(f"put_state({key!r}): value must not be empty (use del_state to delete)")
+        if self._batch is not None:
+            self._batch[(key, _DATA)] = protos.shim.WriteRecord(
+                type=protos.shim.WriteRecord.PUT_STATE, key=key, value=bytes(value)
+            )
+            return
         message = protos.shim.PutState(key=key, value=bytes(value))
         self._peer.request(MessageType.PUT_STATE, message.SerializeToString())
 
     def del_state(self, key: str) -> None:
         api.check_key(key)
+        if self._batch is not None:
+            self._batch[(key, _DATA)] = protos.shim.WriteRecord(
+                type=protos.shim.WriteRecord.DEL_STATE, key=key
+            )
+            return
         self._peer.request(MessageType.DEL_STATE, protos.shim.DelState(key=key).SerializeToString())
+
+    def get_multiple_states(self, keys: list[str]) -> list[bytes | None]:
+        """Each key's value (None when missing), in one GET_STATE_MULTIPLE per batch of keys
+        where the peer offers it, else one GET_STATE each."""
+        for key in keys:
+            api.check_key(key)
+        size = self._features.get_multiple
+        if not size:
+            return [self.get_state(key) for key in keys]
+        values: list[bytes | None] = []
+        for start in range(0, len(keys), size):
+            request = protos.shim.GetStateMultiple(keys=keys[start : start + size])
+            answer = self._peer.request(MessageType.GET_STATE_MULTIPLE, request.SerializeToString())
+            # An empty value is a missing key, as for GET_STATE.
+            values += [
+                bytes(value) or None for value in protos.shim.GetStateMultipleResult.FromString(answer).values
+            ]
+        if len(values) != len(keys):
+            raise ShimError(f"the peer answered {len(values)} values for {len(keys)} keys")
+        return values
 
     # -- ranges --------------------------------------------------------------------------
 
@@ -147,6 +225,11 @@ class PeerStub:
         entry = protos.shim.StateMetadata(
             metakey=protos.VALIDATION_PARAMETER, value=bytes(endorsement_policy)
         )
+        if self._batch is not None:
+            self._batch[(key, _METADATA)] = protos.shim.WriteRecord(
+                type=protos.shim.WriteRecord.PUT_STATE_METADATA, key=key, metadata=entry
+            )
+            return
         message = protos.shim.PutStateMetadata(key=key, metadata=entry)
         self._peer.request(MessageType.PUT_STATE_METADATA, message.SerializeToString())
 
@@ -167,6 +250,24 @@ class PeerStub:
     def event(self) -> Any | None:
         """The ChaincodeEvent to attach to COMPLETED, if the contract set one."""
         return self._event
+
+    @property
+    def pending_writes(self) -> int:
+        """Writes waiting for ``finish_write_batch`` (always 0 without write batching)."""
+        return len(self._batch) if self._batch else 0
+
+    def finish_write_batch(self) -> None:
+        """Send the batched writes: WRITE_BATCH_STATE messages of at most the peer's batch size,
+        in the order the keys were first written (the peer applies each record as the single
+        request would). Nothing to send, nothing sent."""
+        if not self._batch:
+            return
+        records = list(self._batch.values())
+        self._batch = {}
+        size = self._features.write_batch
+        for start in range(0, len(records), size):
+            batch = protos.shim.WriteBatchState(rec=records[start : start + size])
+            self._peer.request(MessageType.WRITE_BATCH_STATE, batch.SerializeToString())
 
     def close_open_iterators(self) -> None:
         """Release iterators the contract abandoned before the peer finished them."""

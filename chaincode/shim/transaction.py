@@ -12,7 +12,7 @@ from chaincode.shim.api import ERROR, ChaincodeStub, Response
 from chaincode.shim.errors import ShimError
 from chaincode.shim.proposal import decode_proposal
 from chaincode.shim.protos import MessageType
-from chaincode.shim.stub import PeerConversation, PeerStub
+from chaincode.shim.stub import NO_FEATURES, PeerConversation, PeerFeatures, PeerStub
 
 log = logging.getLogger("chaincode.shim.transaction")
 
@@ -32,8 +32,16 @@ def short_tx_id(tx_id: str) -> str:
     return tx_id[:8]
 
 
-def run_transaction(contract: Contract, message: Any, conversation: PeerConversation) -> Any:
-    """Execute ``message`` (INIT or TRANSACTION) and return the COMPLETED/ERROR reply for the peer."""
+def run_transaction(
+    contract: Contract, message: Any, conversation: PeerConversation, features: PeerFeatures = NO_FEATURES
+) -> Any:
+    """Execute ``message`` (INIT or TRANSACTION) and return the COMPLETED/ERROR reply for the peer.
+
+    With the peer's write batching (``features``), the writes go to the peer after the contract
+    returned and before COMPLETED, as the Go shim's FinishWriteBatch does; a failed send fails
+    the transaction with ERROR. A failed response's writes are not sent: the peer discards a
+    failed proposal's simulation anyway.
+    """
     started = time.monotonic()
     try:
         args = [bytes(arg) for arg in protos.chaincode.ChaincodeInput.FromString(message.payload).args]
@@ -42,7 +50,7 @@ def run_transaction(contract: Contract, message: Any, conversation: PeerConversa
         log.error("[%s] cannot start transaction: %s", short_tx_id(message.txid), exc)
         return error_message(message, f"failed to start transaction: {exc}")
 
-    stub = PeerStub(conversation, message.channel_id, message.txid, args, proposal)
+    stub = PeerStub(conversation, message.channel_id, message.txid, args, proposal, features)
     function = _function_name(args)
     try:
         response = contract.init(stub) if message.type == MessageType.INIT else contract.invoke(stub)
@@ -53,6 +61,12 @@ def run_transaction(contract: Contract, message: Any, conversation: PeerConversa
         response = internal_error(exc)
     finally:
         _release_iterators(stub)
+    if response.status < ERROR_THRESHOLD:
+        try:
+            stub.finish_write_batch()
+        except ShimError as exc:
+            log.error("[%s] %s: could not send its writes: %s", short_tx_id(message.txid), function, exc)
+            return error_message(message, f"failed send batch: {exc}")
 
     completed = protos.shim.ChaincodeMessage(
         type=MessageType.COMPLETED,

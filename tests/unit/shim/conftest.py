@@ -21,6 +21,8 @@ class PeerOptions(TypedDict, total=False):
     """FakePeer's keyword arguments, which ``connect(...)`` passes on."""
 
     batch_size: int
+    write_batch: int
+    get_multiple: int
     credentials: grpc.ChannelCredentials | None
     server_name: str | None
 

@@ -5,6 +5,10 @@ after REGISTER; range results in batches with ``has_more`` and an iterator id; p
 ranges answered in one response with QueryResponseMetadata (bookmark = next key, "" at the
 end); writes buffered per transaction (no read-your-writes) and applied on a successful
 COMPLETED; paginated queries refused once the transaction wrote, like the tx simulator.
+READY offers write batching (WRITE_BATCH_STATE) and multi-key reads (GET_STATE_MULTIPLE) only
+when asked to (``write_batch``, ``get_multiple``: the sizes offered), as Fabric 3.1's
+``chaincode.runtimeParams`` do; a batch's records are kept as the single messages they stand
+for, so ``writes_of`` reads alike either way.
 """
 
 from __future__ import annotations
@@ -88,6 +92,8 @@ class FakePeer:
         address: str,
         *,
         batch_size: int = 2,
+        write_batch: int = 0,
+        get_multiple: int = 0,
         credentials: grpc.ChannelCredentials | None = None,
         server_name: str | None = None,
     ) -> None:
@@ -98,6 +104,8 @@ class FakePeer:
             else grpc.insecure_channel(address)
         )
         self.batch_size = batch_size
+        self.write_batch = write_batch
+        self.get_multiple = get_multiple
         self.state: dict[str, bytes] = {}
         self.metadata: dict[str, dict[str, bytes]] = {}
         self.history: dict[str, list[Any]] = {}  # key -> [queryresult.KeyModification], newest first
@@ -216,7 +224,12 @@ class FakePeer:
         if message.type == Msg.REGISTER:
             self.registered_as = chaincode_pb2.ChaincodeID.FromString(message.payload).name
             self.send(Msg(type=Msg.REGISTERED))
-            params = chaincode_pb2.ChaincodeAdditionalParams(use_write_batch=True, max_size_write_batch=1000)
+            params = chaincode_pb2.ChaincodeAdditionalParams(
+                use_write_batch=bool(self.write_batch),
+                max_size_write_batch=self.write_batch,
+                use_get_multiple_keys=bool(self.get_multiple),
+                max_size_get_multiple_keys=self.get_multiple,
+            )
             self.send(Msg(type=Msg.READY, payload=params.SerializeToString()))
             self.ready.set()
         elif message.type == Msg.KEEPALIVE:
@@ -275,6 +288,20 @@ class FakePeer:
                 )
             tx.writes.append(request)
             return b""
+        if t == Msg.WRITE_BATCH_STATE:
+            # core/chaincode/handler.go HandleWriteBatch: each record as its single request.
+            if tx.paginated:
+                raise LookupError(
+                    "unsuppored transaction. Transaction has already performed a paginated query"
+                )
+            tx.writes.extend(
+                _single(request, record) for record in WriteBatchState.FromString(request.payload).rec
+            )
+            return b""
+        if t == Msg.GET_STATE_MULTIPLE:
+            keys = chaincode_shim_pb2.GetStateMultiple.FromString(request.payload).keys
+            result = chaincode_shim_pb2.GetStateMultipleResult(values=[self.state.get(k, b"") for k in keys])
+            return bytes(result.SerializeToString())
         if t == Msg.GET_STATE_METADATA:
             key = chaincode_shim_pb2.GetStateMetadata.FromString(request.payload).key
             entries = [
@@ -343,6 +370,26 @@ class FakePeer:
     @staticmethod
     def _error(request: Any, text: str) -> Any:
         return Msg(type=Msg.ERROR, payload=text.encode(), txid=request.txid, channel_id=request.channel_id)
+
+
+WriteBatchState = chaincode_shim_pb2.WriteBatchState
+WriteRecord = chaincode_shim_pb2.WriteRecord
+
+
+def _single(batch: Any, record: Any) -> Any:
+    """The PUT_STATE / DEL_STATE / PUT_STATE_METADATA message a batch record stands for."""
+    if record.type == WriteRecord.PUT_STATE:
+        kind, payload = Msg.PUT_STATE, chaincode_shim_pb2.PutState(key=record.key, value=record.value)
+    elif record.type == WriteRecord.DEL_STATE:
+        kind, payload = Msg.DEL_STATE, chaincode_shim_pb2.DelState(key=record.key)
+    elif record.type == WriteRecord.PUT_STATE_METADATA:
+        kind, payload = (
+            Msg.PUT_STATE_METADATA,
+            chaincode_shim_pb2.PutStateMetadata(key=record.key, metadata=record.metadata),
+        )
+    else:
+        raise LookupError("unknown operation type")
+    return Msg(type=kind, payload=payload.SerializeToString(), txid=batch.txid, channel_id=batch.channel_id)
 
 
 _counter = itertools.count()
