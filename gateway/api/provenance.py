@@ -14,6 +14,7 @@ import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future
 from typing import Any
 
 from gateway.api.ledger import BlockRecord, Ledger, LedgerError, TxRecord
@@ -31,6 +32,7 @@ class Provenance:
         self._by_hash: dict[str, int] = {}
         # Every block's data hash ever indexed (32 bytes each): bundles chain to genesis with them.
         self._data_hashes: dict[int, bytes] = {}
+        self._flights: dict[int, Future[BlockRecord | None]] = {}  # block reads under way
         self._hints: OrderedDict[str, int] = OrderedDict()  # tx id → block, from events and commits
         self._lock = threading.Lock()
 
@@ -83,12 +85,30 @@ class Provenance:
             return self._by_hash.get(block_hash)
 
     def block(self, ledger: Ledger, number: int) -> BlockRecord | None:
+        """The block's record, read once however many requests want it at the same time (every
+        write of a block wants it when it answers)."""
         found = self.cached_block(number)
-        if found is None:
+        if found is not None:
+            return found
+        with self._lock:
+            flight = self._flights.get(number)
+            leader = flight is None
+            if flight is None:
+                flight = self._flights[number] = Future()
+        if not leader:
+            return flight.result()
+        try:
             found = ledger.block_record(number)
             if found is not None:
                 self.add(found)
-        return found
+            flight.set_result(found)
+            return found
+        except BaseException as exc:
+            flight.set_exception(exc)
+            raise
+        finally:
+            with self._lock:
+                del self._flights[number]
 
     def data_hashes(self, ledger: Ledger, count: int) -> list[bytes]:
         """The data hashes of blocks 0 .. count-1 (reading the blocks not indexed yet)."""

@@ -3,6 +3,7 @@ panel's block lookups, against the fake ledger."""
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from gateway.api.ledger import BlockRecord, TxRecord
@@ -101,3 +102,30 @@ def test_a_committed_transactions_status_names_its_endorsers(env: Env) -> None:
     assert (data["status"], data["block"], data["endorsers"]) == ("VALID", 6, ["HealthMSP"])
     pending = env.client().get(f"/api/v1/transactions/{tx(7)}").get_json()["data"]
     assert (pending["status"], pending["block"]) == ("pending", None)
+
+
+def test_concurrent_readers_of_one_block_read_it_once() -> None:
+
+    fake = Fake()
+    fake.blocks.update({tx(i): 4 for i in range(20)})
+    gate = threading.Event()
+    reads: list[int] = []
+    original = fake.block_record
+
+    def slow(number: int) -> BlockRecord | None:
+        reads.append(number)
+        gate.wait(2)
+        return original(number)
+
+    fake.block_record = slow  # type: ignore[method-assign]
+    provenance = Provenance()
+    found: list[BlockRecord | None] = []
+    threads = [threading.Thread(target=lambda: found.append(provenance.block(fake, 4))) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    while not reads:
+        pass
+    gate.set()
+    for thread in threads:
+        thread.join()
+    assert reads == [4] and len(found) == 8 and all(f is not None and f.number == 4 for f in found)
