@@ -110,6 +110,39 @@ def issue_token(
     return token
 
 
+def _dev_org_entries(
+    org: Mapping[str, Any],
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[str, str]]:
+    """One org's peers, identities (hashes) and plain tokens (an admin and a client token)."""
+    msp_id = str(org["msp_id"])
+    name = str(org.get("name") or msp_id)
+    peers = [
+        {
+            "name": peer["name"],
+            "org": name,
+            "msp_id": msp_id,
+            "address": peer["address"],
+            "tls_root_cert": peer.get("tls_root_cert"),
+            "server_name": peer.get("server_name"),
+        }
+        for peer in org.get("peers", [])
+    ]
+    identities: list[dict[str, Any]] = []
+    tokens: dict[str, str] = {}
+    for role in ROLES:
+        if role not in org:
+            continue
+        token = new_token()
+        tokens[role] = token
+        creds = org[role]
+        identities.append(
+            identity_entry(
+                token, msp_id, role, str(creds["cert"]), str(creds["key"]), label=f"dev {name} {role}"
+            )
+        )
+    return peers, identities, tokens
+
+
 def write_dev_tokens(
     citydir_home: str | os.PathLike[str],
     orgs: Sequence[Mapping[str, Any]],
@@ -118,41 +151,22 @@ def write_dev_tokens(
     chaincode: str = "citydir",
     listen: str = "127.0.0.1:8080",
     ledger: Mapping[str, Any] | None = None,
+    out_dir: str | os.PathLike[str] | None = None,
 ) -> tuple[Path, Path]:
     """Write ``<home>/gateway/tokens.json`` and ``<home>/gateway/gateway.json``; return both paths.
 
     One admin and one client token per organisation, without expiry (a development network).
+    ``out_dir`` writes both elsewhere (a per-org gateway's ``<home>/gateway/<label>/``).
     """
-    out_dir = Path(citydir_home) / "gateway"
+    target = Path(out_dir) if out_dir is not None else Path(citydir_home) / "gateway"
     tokens: dict[str, dict[str, str]] = {}
     peers: list[dict[str, Any]] = []
     identities: list[dict[str, Any]] = []
     for org in orgs:
-        msp_id = str(org["msp_id"])
-        name = str(org.get("name") or msp_id)
-        for peer in org.get("peers", []):
-            peers.append(
-                {
-                    "name": peer["name"],
-                    "org": name,
-                    "msp_id": msp_id,
-                    "address": peer["address"],
-                    "tls_root_cert": peer.get("tls_root_cert"),
-                    "server_name": peer.get("server_name"),
-                }
-            )
-        tokens[msp_id] = {}
-        for role in ROLES:
-            if role not in org:
-                continue
-            token = new_token()
-            tokens[msp_id][role] = token
-            creds = org[role]
-            identities.append(
-                identity_entry(
-                    token, msp_id, role, str(creds["cert"]), str(creds["key"]), label=f"dev {name} {role}"
-                )
-            )
+        org_peers, org_identities, org_tokens = _dev_org_entries(org)
+        peers += org_peers
+        identities += org_identities
+        tokens[str(org["msp_id"])] = org_tokens
     config: dict[str, Any] = {
         "channel": channel,
         "chaincode": chaincode,
@@ -162,7 +176,28 @@ def write_dev_tokens(
     }
     if ledger is not None:
         config["ledger"] = dict(ledger)
-    tokens_path, config_path = out_dir / TOKENS_FILE, out_dir / CONFIG_FILE
+    tokens_path, config_path = target / TOKENS_FILE, target / CONFIG_FILE
+    write_private_json(config_path, config)
+    write_private_json(tokens_path, tokens)
+    return tokens_path, config_path
+
+
+def add_dev_org(out_dir: str | os.PathLike[str], org: Mapping[str, Any]) -> tuple[Path, Path]:
+    """Add one org (its peers, and a new admin and client token) to an existing gateway config
+    and its tokens file in OUT_DIR, keeping every token already issued; return both paths.
+
+    Refuses an org the config already has (its MSP id among the identities)."""
+    target = Path(out_dir)
+    tokens_path, config_path = target / TOKENS_FILE, target / CONFIG_FILE
+    config = json.loads(config_path.read_text(encoding="utf-8"))
+    tokens = json.loads(tokens_path.read_text(encoding="utf-8")) if tokens_path.exists() else {}
+    msp_id = str(org["msp_id"])
+    if any(i.get("msp_id") == msp_id for i in config.get("identities", [])) or msp_id in tokens:
+        raise ValueError(f"{config_path} already has identities of {msp_id}")
+    peers, identities, org_tokens = _dev_org_entries(org)
+    config.setdefault("peers", []).extend(peers)
+    config.setdefault("identities", []).extend(identities)
+    tokens[msp_id] = org_tokens
     write_private_json(config_path, config)
     write_private_json(tokens_path, tokens)
     return tokens_path, config_path

@@ -61,6 +61,8 @@ from gateway.fabric import (
 from gateway.fabric.signing import digest
 
 UNAVAILABLE_CODES = frozenset({grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED})
+# The Gateway's words when discovery finds no set of reachable peers satisfying the policy.
+NO_ENDORSERS = "no combination of peers can be derived"
 T = TypeVar("T")
 
 
@@ -78,6 +80,10 @@ def translate_error(exc: BaseException) -> LedgerError | None:
     if isinstance(exc, CommitStatusError):
         return CommitUnknown(text, exc.tx_id)
     if exc.code in UNAVAILABLE_CODES:
+        return PeersUnavailable(text, peers)
+    if not exc.details and NO_ENDORSERS in text:
+        # The Gateway could not reach enough orgs' peers to plan an endorsement (e.g. this org's
+        # host is cut off): unavailability, not a refusal by any peer.
         return PeersUnavailable(text, peers)
     return EndorsementFailed(text, peers, exc.tx_id)
 

@@ -38,32 +38,46 @@ committed_sequence() {  # -> committed sequence, or 0
 
 # Install and approve at SEQUENCE on every org, then commit; start each org's server.
 deploy_chaincode() {  # sequence
-  local seq=$1 o p pkg id
-  for ((o = 0; o < ${#PEER_ORGS[@]}; o++)); do
-    pkg=$(package_chaincode "$o" "$seq")
-    as_org_admin "$o" 0
-    id=$(peer lifecycle chaincode calculatepackageid "$pkg")
-    for ((p = 0; p < CITYDIR_PEERS_PER_ORG; p++)); do
-      as_org_admin "$o" "$p"
-      if ! peer lifecycle chaincode queryinstalled 2>/dev/null | grep -q "$id"; then
-        log "installing $id on $(peer_name "$o" "$p")"
-        peer lifecycle chaincode install "$pkg" >>"$LOGS/peer-cli.log" 2>&1 || die "install failed; see $LOGS/peer-cli.log"
-      fi
-    done
-    echo "$id" > "$ARTIFACTS/cc/$(org_label "$o").package-id"
-    stop_process "ccaas-$(org_label "$o")"
-    start_process "ccaas-$(org_label "$o")" "$NETWORK_DIR/ccaas.sh" "$o"
-    wait_for_port "$(ccaas_port "$o")" "chaincode server of $(org_msp "$o")" 30
-    as_org_admin "$o" 0
-    log "$(org_msp "$o") approves $CHAINCODE sequence $seq"
-    # shellcheck disable=SC2046
-    peer lifecycle chaincode approveformyorg $(orderer_args) -C "$CHANNEL" -n "$CHAINCODE" \
-      --version "$seq" --sequence "$seq" --package-id "$id" >>"$LOGS/peer-cli.log" 2>&1 ||
-      die "approve by $(org_msp "$o") failed; see $LOGS/peer-cli.log"
+  local seq=$1 o
+  for ((o = 0; o < ${#PEER_ORGS[@]}; o++)); do install_and_approve "$o" "$seq"; done
+  commit_chaincode "$seq"
+}
+
+# One org's part: its own package (its server's address) on each of its peers, its chaincode
+# server (re)started, and its approval of the definition at SEQUENCE. `add-org` runs just this
+# for the new org, at the committed sequence.
+install_and_approve() {  # org, sequence
+  local o=$1 seq=$2 p pkg id
+  pkg=$(package_chaincode "$o" "$seq")
+  as_org_admin "$o" 0
+  id=$(peer lifecycle chaincode calculatepackageid "$pkg")
+  for ((p = 0; p < $(org_peers "$o"); p++)); do
+    as_org_admin "$o" "$p"
+    if ! peer lifecycle chaincode queryinstalled 2>/dev/null | grep -q "$id"; then
+      log "installing $id on $(peer_name "$o" "$p")"
+      peer lifecycle chaincode install "$pkg" >>"$LOGS/peer-cli.log" 2>&1 || die "install failed; see $LOGS/peer-cli.log"
+    fi
   done
+  echo "$id" > "$ARTIFACTS/cc/$(org_label "$o").package-id"
+  stop_process "ccaas-$(org_label "$o")"
+  start_ccaas "$o"
+  as_org_admin "$o" 0
+  if peer lifecycle chaincode queryapproved -C "$CHANNEL" -n "$CHAINCODE" --sequence "$seq" -O json 2>/dev/null |
+     grep -q "\"$id\""; then
+    return 0  # approved before (a resumed add-org)
+  fi
+  log "$(org_msp "$o") approves $CHAINCODE sequence $seq"
+  # shellcheck disable=SC2046
+  peer lifecycle chaincode approveformyorg $(orderer_args) -C "$CHANNEL" -n "$CHAINCODE" \
+    --version "$seq" --sequence "$seq" --package-id "$id" >>"$LOGS/peer-cli.log" 2>&1 ||
+    die "approve by $(org_msp "$o") failed; see $LOGS/peer-cli.log"
+}
+
+commit_chaincode() {  # sequence
+  local seq=$1 o
   local targets=()
   for ((o = 0; o < ${#PEER_ORGS[@]}; o++)); do
-    targets+=(--peerAddresses "127.0.0.1:$(peer_port "$o" 0)" --tlsRootCertFiles "$(peer_dir "$o" 0)/tls/ca.crt")
+    targets+=(--peerAddresses "$(org_host "$o"):$(peer_port "$o" 0)" --tlsRootCertFiles "$(peer_dir "$o" 0)/tls/ca.crt")
   done
   as_org_admin 0 0
   log "committing $CHAINCODE sequence $seq on '$CHANNEL'"
@@ -78,8 +92,18 @@ start_chaincode_servers() {
   local o
   for ((o = 0; o < ${#PEER_ORGS[@]}; o++)); do
     [[ -f "$ARTIFACTS/cc/$(org_label "$o").package-id" ]] || continue
-    require_free_port_unless_ours "ccaas-$(org_label "$o")" "$(ccaas_port "$o")" "chaincode server of $(org_msp "$o")"
-    start_process "ccaas-$(org_label "$o")" "$NETWORK_DIR/ccaas.sh" "$o"
-    wait_for_port "$(ccaas_port "$o")" "chaincode server of $(org_msp "$o")" 30
+    start_ccaas "$o"
   done
+}
+
+# Org O's chaincode server, on the loopback of the org's host (its network namespace with --hosts).
+start_ccaas() {  # org
+  local o=$1 name ns what; name="ccaas-$(org_label "$1")" ns=$(org_netns "$1") what="chaincode server of $(org_msp "$1")"
+  if ! pid_alive "$name"; then
+    if port_in_use "$(ccaas_port "$o")" 127.0.0.1 "$ns"; then
+      die "port $(ccaas_port "$o") (needed for the $what) is already in use; stop what holds it, or choose another base with CITYDIR_BASE_PORT"
+    fi
+    NODE_NETNS=$ns start_process "$name" "$NETWORK_DIR/ccaas.sh" "$o"
+  fi
+  wait_for_port "$(ccaas_port "$o")" "$what" 30 127.0.0.1 "$ns"
 }

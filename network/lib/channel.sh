@@ -3,7 +3,7 @@
 
 osnadmin_args() {  # orderer index
   local admin; admin=$(orderer_admin_dir)
-  echo "-o 127.0.0.1:$(orderer_admin_port "$1") --ca-file $(orderer_ca) --client-cert $admin/tls/client.crt --client-key $admin/tls/client.key"
+  echo "-o $(orderer_host "$1"):$(orderer_admin_port "$1") --ca-file $(orderer_ca) --client-cert $admin/tls/client.crt --client-key $admin/tls/client.key"
 }
 
 join_orderers() {
@@ -23,7 +23,7 @@ join_orderers() {
 join_peers() {
   local o p
   for ((o = 0; o < ${#PEER_ORGS[@]}; o++)); do
-    for ((p = 0; p < CITYDIR_PEERS_PER_ORG; p++)); do
+    for ((p = 0; p < $(org_peers "$o"); p++)); do
       as_org_admin "$o" "$p"
       if peer channel list 2>/dev/null | grep -qx "$CHANNEL"; then continue; fi
       log "$(peer_name "$o" "$p") joins channel '$CHANNEL'"
@@ -50,9 +50,9 @@ orderer_height() {  # index -> height or empty
 # Ordering works once some orderer leads the channel (Raft or SmartBFT); after a restart
 # that takes an election, and until then every broadcast is refused.
 orderer_is_leader() {  # index
-  "$PYTHON" - "$(orderer_ops_port "$1")" "$CHANNEL" <<'PY' 2>/dev/null
+  "$PYTHON" - "$(orderer_ops_port "$1")" "$CHANNEL" "$(orderer_host "$1")" <<'PY' 2>/dev/null
 import re, sys, urllib.request
-text = urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/metrics", timeout=2).read().decode()
+text = urllib.request.urlopen(f"http://{sys.argv[3]}:{sys.argv[1]}/metrics", timeout=2).read().decode()
 leader = re.search(r'^consensus_(etcdraft|BFT)_is_leader\{channel="%s"\} 1$' % re.escape(sys.argv[2]), text, re.M)
 sys.exit(0 if leader else 1)
 PY

@@ -31,10 +31,15 @@ py_module() {  # module, args...
 # (it reads CITYDIR_HOME and CITYDIR_BASE_PORT, and sets their defaults). It needs only the
 # standard library, so before `make venv` any python3 will do (for `network.sh help`, ...).
 load_layout() {
-  local python=$PYTHON env
-  [[ -x "$python" ]] || python=$(command -v python3) || die "no Python: neither $PYTHON nor python3 was found"
-  env=$(PYTHON=$python py_module network.lib.layout env) || die "could not read the network layout (network/lib/layout.py)"
+  local env
+  env=$(python_for_layout -m network.lib.layout env) || die "could not read the network layout (network/lib/layout.py)"
   eval "$env"
+}
+
+python_for_layout() {  # python args...: the venv's Python, else any python3
+  local python=$PYTHON
+  [[ -x "$python" ]] || python=$(command -v python3) || die "no Python: neither $PYTHON nor python3 was found"
+  PYTHON=$python py_module "${@:2}"
 }
 load_layout
 
@@ -49,11 +54,22 @@ peer_port()          { echo "${PEER_PORTS[$1.$2]}"; }
 peer_cc_port()       { echo "${PEER_CC_PORTS[$1.$2]}"; }
 peer_ops_port()      { echo "${PEER_OPS_PORTS[$1.$2]}"; }
 ccaas_port()         { echo "${CCAAS_PORTS[$1]}"; }
-gateway_port()       { echo "$GATEWAY_PORT"; }
+gateway_port()       { if [[ -n "${1:-}" ]]; then echo "${GATEWAY_PORTS[$1]}"; else echo "$GATEWAY_PORT"; fi; }
+# Org O's own gateway config (per-org gateways); without O, the one gateway's.
+gateway_config()     { if [[ -n "${1:-}" ]]; then echo "${GATEWAY_CONFIGS[$1]}"; else echo "$GATEWAY_CONFIG"; fi; }
+
+# Where nodes listen: 127.0.0.1, or (up --hosts) each orderer's and each org's test address,
+# in a network namespace of its own ("" without --hosts).
+orderer_host()  { echo "${ORDERER_HOSTS[$1]}"; }
+org_host()      { echo "${ORG_HOSTS[$1]}"; }
+orderer_netns() { echo "${ORDERER_NETNS[$1]}"; }
+org_netns()     { echo "${ORG_NETNS[$1]}"; }
 
 org_msp()   { echo "${PEER_ORGS[$1]%%:*}"; }
 org_label() { echo "${PEER_ORGS[$1]##*:}"; }
 org_domain() { echo "${ORG_DOMAINS[$1]}"; }
+# How many peers org O runs: its own count (an org added with --peers), else the network's.
+org_peers() { local n=${ORG_PEER_COUNTS[$1]:-0}; if ((n)); then echo "$n"; else echo "$CITYDIR_PEERS_PER_ORG"; fi; }
 peer_name() { echo "${PEER_NAMES[$1.$2]}"; }
 orderer_name() { echo "${ORDERER_NAMES[$1]}"; }
 
@@ -72,18 +88,24 @@ CITYDIR_LEDGER="${CITYDIR_LEDGER:-}"
 
 # --- processes -----------------------------------------------------------------------------
 
-port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-
-require_free_port() {
-  if port_in_use "$1"; then
-    die "port $1 (needed for $2) is already in use on 127.0.0.1; stop what holds it, or choose another base with CITYDIR_BASE_PORT"
+port_in_use() {  # port [host [netns]]: something listens there (seen from inside NETNS)
+  if [[ -n "${3:-}" ]]; then
+    ip netns exec "$3" bash -c "(exec 3<>/dev/tcp/${2:-127.0.0.1}/$1) 2>/dev/null"
+  else
+    (exec 3<>"/dev/tcp/${2:-127.0.0.1}/$1") 2>/dev/null
   fi
 }
 
-wait_for_port() {  # port, what, seconds
+require_free_port() {  # port, what [, host]
+  if port_in_use "$1" "${3:-}"; then
+    die "port $1 (needed for $2) is already in use on ${3:-127.0.0.1}; stop what holds it, or choose another base with CITYDIR_BASE_PORT"
+  fi
+}
+
+wait_for_port() {  # port, what, seconds [, host [, netns]]
   local i
   for ((i = 0; i < ${3:-30} * 10; i++)); do
-    port_in_use "$1" && return 0
+    port_in_use "$1" "${4:-}" "${5:-}" && return 0
     sleep 0.1
   done
   die "$2 did not open port $1 within ${3:-30}s; see its log in $LOGS"
@@ -108,7 +130,12 @@ start_process() {  # name, command...
     return 0
   fi
   touch "$LOGS/$name.log" && chmod 600 "$LOGS/$name.log"  # also a log made before the umask
-  setsid "$@" >>"$LOGS/$name.log" 2>&1 < /dev/null &
+  # NODE_NETNS (up --hosts): in that network namespace; `ip netns exec` execs, so the PID stays.
+  if [[ -n "${NODE_NETNS:-}" ]]; then
+    setsid ip netns exec "$NODE_NETNS" "$@" >>"$LOGS/$name.log" 2>&1 < /dev/null &
+  else
+    setsid "$@" >>"$LOGS/$name.log" 2>&1 < /dev/null &
+  fi
   echo $! > "$PIDS/$name.pid"
 }
 
@@ -150,12 +177,12 @@ as_org_admin() {  # org index, peer index
   export CORE_PEER_TLS_ENABLED=true
   export CORE_PEER_LOCALMSPID; CORE_PEER_LOCALMSPID=$(org_msp "$1")
   export CORE_PEER_MSPCONFIGPATH; CORE_PEER_MSPCONFIGPATH=$(admin_msp "$1")
-  export CORE_PEER_ADDRESS; CORE_PEER_ADDRESS="127.0.0.1:$(peer_port "$1" "${2:-0}")"
+  export CORE_PEER_ADDRESS; CORE_PEER_ADDRESS="$(org_host "$1"):$(peer_port "$1" "${2:-0}")"
   export CORE_PEER_TLS_ROOTCERT_FILE; CORE_PEER_TLS_ROOTCERT_FILE="$(peer_dir "$1" "${2:-0}")/tls/ca.crt"
 }
 
 orderer_args() {  # the flags every peer CLI call that talks to the orderer needs
-  echo "-o 127.0.0.1:$(orderer_port 0) --tls --cafile $(orderer_ca)"
+  echo "-o $(orderer_host 0):$(orderer_port 0) --tls --cafile $(orderer_ca)"
 }
 
 require_free_port_unless_ours() {  # process name, port, what

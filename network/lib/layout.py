@@ -31,10 +31,13 @@ ORDERER_MSP = "OrdererMSP"
 
 
 class Org(NamedTuple):
-    """A peer organisation: its MSP id and the label of its domain (``<label>.citydir.local``)."""
+    """A peer organisation: its MSP id, the label of its domain (``<label>.citydir.local``) and,
+    for an org added to a running channel (``network.sh add-org``), its own number of peers
+    (0: the network's peers per org)."""
 
     msp_id: str
     label: str
+    peers: int = 0
 
     @property
     def domain(self) -> str:
@@ -49,6 +52,23 @@ ORGS: tuple[Org, ...] = (
     Org("HealthMSP", "health"),
 )
 
+# Orgs added to the running channel by `network.sh add-org`, one "MSP:label:peers" a line, in the
+# order they joined (org 3, 4, ...). Kept with the state, so they survive `down` and `up`.
+ADDED_ORGS_FILE = "orgs.added"
+# The port layout has room for this many peer orgs (peer slots below the chaincode ports).
+MAX_ORGS = 5
+# Gateways: one for every org (the default on one machine; it holds every org's keys), or one
+# per org holding only that org's identities (`network.sh up --gateway-per-org`).
+GATEWAY_MODES = ("single", "per-org")
+DEFAULT_GATEWAY_MODE = "single"
+
+# `network.sh up --hosts`: each orderer and each org (its peers, chaincode server and gateway) in
+# a network namespace of its own, on a bridge with private test addresses 10.77.<k>.0/24, where
+# k derives from the base port (so networks side by side get subnets of their own). Otherwise
+# every node is on 127.0.0.1.
+HOSTS_NET = "10.77"
+LOOPBACK = "127.0.0.1"
+
 # Raft (3 orderers) by default; CITYDIR_CONSENSUS=bft gives SmartBFT with 4.
 DEFAULT_CONSENSUS = "raft"
 ORDERER_COUNT = {"raft": 3, "bft": 4}
@@ -62,7 +82,7 @@ DEFAULT_HOME = REPO / ".citydir"
 #   peer p of org o: +100+10k listen, +101+10k chaincode, +102+10k operations
 #                (slot k = o * MAX_PEERS_PER_ORG + p)
 #   chaincode service of org o: +200+o
-#   REST gateway: +300
+#   REST gateway: +300 (one per org: org o's at +300+o)
 # Every port lies in base .. base + PORT_SPAN.
 ORDERER_PORT, ORDERER_ADMIN_PORT, ORDERER_OPS_PORT = 10, 20, 30
 PEER_PORT, PEER_CC_PORT, PEER_OPS_PORT, PEER_STRIDE = 100, 101, 102, 10
@@ -92,6 +112,31 @@ class User:
     key: Path
 
 
+def added_orgs(home: Path) -> tuple[Org, ...]:
+    """The orgs `network.sh add-org` added to this network (``$CITYDIR_HOME/orgs.added``)."""
+    file = home / ADDED_ORGS_FILE
+    if not file.is_file():
+        return ()
+    orgs = []
+    for line in file.read_text().splitlines():
+        if line.strip():
+            msp_id, label, peers = line.strip().split(":")
+            orgs.append(Org(msp_id, label, int(peers)))
+    return tuple(orgs)
+
+
+def org_of_name(name: str) -> Org:
+    """The org `network.sh add-org NAME` makes: ``Transport`` -> TransportMSP, transport.<DOMAIN>.
+
+    NAME is ASCII letters and digits starting with a capital letter (how MSP ids are spelled
+    here), at most 32; a trailing ``MSP`` is the same name.
+    """
+    if not (name[:1].isupper() and name.isascii() and name.isalnum() and len(name) <= 32):
+        raise ValueError(f"an org NAME is ASCII letters and digits, starting with a capital: not {name!r}")
+    base = name.removesuffix("MSP") or name
+    return Org(f"{base}MSP", base.lower())
+
+
 def _place(env: Mapping[str, str]) -> tuple[Path, int]:
     """CITYDIR_HOME and CITYDIR_BASE_PORT, or their defaults."""
     return Path(env.get("CITYDIR_HOME") or DEFAULT_HOME), int(
@@ -105,6 +150,9 @@ class Layout:
     base_port: int = DEFAULT_BASE_PORT
     peers_per_org: int = DEFAULT_PEERS_PER_ORG
     consensus: str = DEFAULT_CONSENSUS
+    orgs: tuple[Org, ...] = ORGS
+    gateway_mode: str = DEFAULT_GATEWAY_MODE
+    hosts: bool = False
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Layout:
@@ -115,6 +163,8 @@ class Layout:
         topology = {
             "CITYDIR_CONSENSUS": env.get("CITYDIR_CONSENSUS") or DEFAULT_CONSENSUS,
             "CITYDIR_PEERS_PER_ORG": env.get("CITYDIR_PEERS_PER_ORG") or str(DEFAULT_PEERS_PER_ORG),
+            "CITYDIR_GATEWAYS": env.get("CITYDIR_GATEWAYS") or DEFAULT_GATEWAY_MODE,
+            "CITYDIR_HOSTS": env.get("CITYDIR_HOSTS") or "0",
         }
         remembered = home / "topology.env"
         if remembered.is_file():
@@ -122,7 +172,15 @@ class Layout:
                 name, _, value = line.partition("=")
                 if name in topology and value:
                     topology[name] = value
-        return cls(home, base_port, int(topology["CITYDIR_PEERS_PER_ORG"]), topology["CITYDIR_CONSENSUS"])
+        return cls(
+            home,
+            base_port,
+            int(topology["CITYDIR_PEERS_PER_ORG"]),
+            topology["CITYDIR_CONSENSUS"],
+            ORGS + added_orgs(home),
+            topology["CITYDIR_GATEWAYS"],
+            topology["CITYDIR_HOSTS"] == "1",
+        )
 
     # --- state directories ---------------------------------------------------------------
 
@@ -153,9 +211,23 @@ class Layout:
     def embedded_ledger(self) -> Path:
         return self.data / "embedded" / "citydir.sqlite"
 
-    def gateway_config(self) -> Path:
-        """What gateway.tokens.write_dev_tokens writes for this network, and the gateway reads."""
-        return self.home / "gateway" / "gateway.json"
+    def gateway_config(self, org: int | None = None) -> Path:
+        """What gateway.tokens.write_dev_tokens writes for this network, and the gateway reads:
+        the one gateway's, or (per-org gateways) org ORG's gateway's."""
+        return self.gateway_dir(org) / "gateway.json"
+
+    def gateway_dir(self, org: int | None = None) -> Path:
+        """The one gateway's config and tokens, or org ORG's own gateway's (``gateway/<label>``)."""
+        base = self.home / "gateway"
+        return base if org is None else base / self.orgs[org].label
+
+    def gateway_orgs(self) -> list[int | None]:
+        """Which gateways this network runs: [None] (one for all orgs), or one per org."""
+        return list(range(len(self.orgs))) if self.gateway_mode == "per-org" else [None]
+
+    def org_peers(self, org: int) -> int:
+        """How many peers org ORG runs: its own count if it was added with one, else the network's."""
+        return self.orgs[org].peers or self.peers_per_org
 
     # --- ports ---------------------------------------------------------------------------
 
@@ -187,8 +259,45 @@ class Layout:
     def ccaas_port(self, org: int) -> int:
         return self.base_port + CCAAS_PORT + org
 
-    def gateway_port(self) -> int:
-        return self.base_port + GATEWAY_PORT
+    def gateway_port(self, org: int | None = None) -> int:
+        """The one gateway's port, or org ORG's own gateway's."""
+        return self.base_port + GATEWAY_PORT + (org or 0)
+
+    # --- hosts (up --hosts: network namespaces on a bridge) -------------------------------
+
+    @property
+    def subnet_index(self) -> int:
+        return (self.base_port // 100) % 250 + 1
+
+    def _address(self, host: int) -> str:
+        return f"{HOSTS_NET}.{self.subnet_index}.{host}" if self.hosts else LOOPBACK
+
+    def bridge_address(self) -> str:
+        """The developer's side of the bridge (the CLI and the forwards run there)."""
+        return f"{HOSTS_NET}.{self.subnet_index}.1"
+
+    def orderer_host(self, i: int) -> str:
+        return self._address(10 + i)
+
+    def org_host(self, org: int) -> str:
+        """Where org ORG's peers, chaincode server and gateway listen."""
+        return self._address(100 + org)
+
+    def bridge(self) -> str:
+        return f"cdbr{self.subnet_index}"
+
+    def orderer_netns(self, i: int) -> str:
+        return f"citydir{self.subnet_index}-orderer{i}" if self.hosts else ""
+
+    def org_netns(self, org: int) -> str:
+        return f"citydir{self.subnet_index}-{self.orgs[org].label}" if self.hosts else ""
+
+    def orderer_veth(self, i: int) -> str:
+        """The bridge side of orderer I's link (at most 15 characters, as Linux wants)."""
+        return f"cd{self.subnet_index}o{i}"
+
+    def org_veth(self, org: int) -> str:
+        return f"cd{self.subnet_index}p{org}"
 
     # --- names and crypto material (cryptogen's layout) ----------------------------------
 
@@ -196,22 +305,21 @@ class Layout:
     def orderer_name(i: int) -> str:
         return f"orderer{i}.{DOMAIN}"
 
-    @staticmethod
-    def peer_name(org: int, peer: int = 0) -> str:
-        return f"peer{peer}.{ORGS[org].domain}"
+    def peer_name(self, org: int, peer: int = 0) -> str:
+        return f"peer{peer}.{self.orgs[org].domain}"
 
     def org_dir(self, org: int) -> Path:
-        return self.crypto / "peerOrganizations" / ORGS[org].domain
+        return self.crypto / "peerOrganizations" / self.orgs[org].domain
 
     def peer_dir(self, org: int, peer: int = 0) -> Path:
         return self.org_dir(org) / "peers" / self.peer_name(org, peer)
 
     def user(self, org: int, role: str) -> User:
         """An org's admin (Admin@) or client (User1@) identity, as cryptogen makes it."""
-        name = f"{dict(USERS)[role]}@{ORGS[org].domain}"
+        name = f"{dict(USERS)[role]}@{self.orgs[org].domain}"
         msp = self.org_dir(org) / "users" / name / "msp"
         cert = msp / "signcerts" / f"{name}-cert.pem"
-        return User(ORGS[org].msp_id, role, msp, cert, msp / "keystore" / "priv_sk")
+        return User(self.orgs[org].msp_id, role, msp, cert, msp / "keystore" / "priv_sk")
 
     def admin_msp(self, org: int) -> Path:
         return self.user(org, "admin").msp
@@ -237,16 +345,16 @@ class Layout:
                 self.peer_name(o, p),
                 org.label,
                 org.msp_id,
-                f"127.0.0.1:{self.peer_port(o, p)}",
+                f"{self.org_host(o)}:{self.peer_port(o, p)}",
                 self.peer_dir(o, p) / "tls" / "ca.crt",
             )
-            for o, org in enumerate(ORGS)
-            for p in range(self.peers_per_org)
+            for o, org in enumerate(self.orgs)
+            for p in range(self.org_peers(o))
         ]
 
     def users(self) -> list[User]:
         """Each org's admin and client identity, org by org."""
-        return [self.user(o, role) for o in range(len(ORGS)) for role, _ in USERS]
+        return [self.user(o, role) for o in range(len(self.orgs)) for role, _ in USERS]
 
 
 # --- for bash --------------------------------------------------------------------------------
@@ -266,9 +374,10 @@ def shell_env(env: Mapping[str, str] | None = None) -> str:
     uses, MAX_PEERS_PER_ORG peers per org); indexed like common.sh's functions: orderer i,
     org o, peer "o.p"."""
     env = os.environ if env is None else env
-    layout = Layout(*_place(env))
+    home, base_port = _place(env)
+    layout = Layout(home, base_port, orgs=ORGS + added_orgs(home), hosts=Layout.from_env(env).hosts)
     orderers = range(max(ORDERER_COUNT.values()))
-    orgs = range(len(ORGS))
+    orgs = range(len(layout.orgs))
     peers = [(o, p) for o in orgs for p in range(MAX_PEERS_PER_ORG)]
     q = shlex.quote
     lines = [
@@ -280,8 +389,12 @@ def shell_env(env: Mapping[str, str] | None = None) -> str:
         f"CHAINCODE={q(CHAINCODE)}",
         f"DOMAIN={q(DOMAIN)}",
         f"ORDERER_MSP={q(ORDERER_MSP)}",
-        f"PEER_ORGS={_array([f'{org.msp_id}:{org.label}' for org in ORGS])}",
-        f"ORG_DOMAINS={_array([org.domain for org in ORGS])}",
+        f"PEER_ORGS={_array([f'{org.msp_id}:{org.label}' for org in layout.orgs])}",
+        f"ORG_PEER_COUNTS={_array([org.peers for org in layout.orgs])}",
+        f"ORG_DOMAINS={_array([org.domain for org in layout.orgs])}",
+        f"MAX_ORGS={MAX_ORGS}",
+        f"BUILTIN_ORGS={len(ORGS)}",
+        f"ADDED_ORGS_FILE={q(str(home / ADDED_ORGS_FILE))}",
         f"declare -gA ORDERER_COUNT={_table(ORDERER_COUNT)}",
         f"MAX_PEERS_PER_ORG={MAX_PEERS_PER_ORG}",
         f"PORT_SPAN={PORT_SPAN}",
@@ -302,6 +415,17 @@ def shell_env(env: Mapping[str, str] | None = None) -> str:
         f"ORDERER_CA={q(str(layout.orderer_ca()))}",
         f"CCAAS_PORTS={_array([layout.ccaas_port(o) for o in orgs])}",
         f"GATEWAY_PORT={layout.gateway_port()}",
+        f"CITYDIR_HOSTS={int(layout.hosts)}",
+        f"HOSTS_BRIDGE={q(layout.bridge())}",
+        f"HOSTS_BRIDGE_ADDR={q(layout.bridge_address())}",
+        f"ORDERER_HOSTS={_array([layout.orderer_host(i) for i in orderers])}",
+        f"ORDERER_NETNS={_array([layout.orderer_netns(i) for i in orderers])}",
+        f"ORDERER_VETHS={_array([layout.orderer_veth(i) for i in orderers])}",
+        f"ORG_HOSTS={_array([layout.org_host(o) for o in orgs])}",
+        f"ORG_NETNS={_array([layout.org_netns(o) for o in orgs])}",
+        f"ORG_VETHS={_array([layout.org_veth(o) for o in orgs])}",
+        f"GATEWAY_PORTS={_array([layout.gateway_port(o) for o in orgs])}",
+        f"GATEWAY_CONFIGS={_array([layout.gateway_config(o) for o in orgs])}",
         f"ORG_DIRS={_array([layout.org_dir(o) for o in orgs])}",
         f"ADMIN_MSPS={_array([layout.admin_msp(o) for o in orgs])}",
         f"declare -gA PEER_PORTS={_table({f'{o}.{p}': layout.peer_port(o, p) for o, p in peers})}",
@@ -314,8 +438,16 @@ def shell_env(env: Mapping[str, str] | None = None) -> str:
 
 
 def main(argv: list[str]) -> int:
+    if len(argv) == 3 and argv[1] == "org":  # the MSP id and label add-org NAME makes
+        try:
+            org = org_of_name(argv[2])
+        except ValueError as err:
+            print(err, file=sys.stderr)
+            return 2
+        print(org.msp_id, org.label)
+        return 0
     if argv[1:] != ["env"]:
-        print("usage: python -m network.lib.layout env", file=sys.stderr)
+        print("usage: python -m network.lib.layout env | org NAME", file=sys.stderr)
         return 2
     try:
         sys.stdout.write(shell_env())

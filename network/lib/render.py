@@ -16,7 +16,7 @@ from typing import Any
 import jinja2
 import yaml
 
-from network.lib.layout import DOMAIN, ORDERER_MSP, ORGS, Layout
+from network.lib.layout import DOMAIN, ORDERER_MSP, Layout
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "config"
 
@@ -40,6 +40,7 @@ def configtx(layout: Layout) -> str:
         {
             "id": i + 1,  # SmartBFT's consenter ids start at 1
             "port": layout.orderer_port(i),
+            "host": layout.orderer_host(i),
             "identity": str(
                 layout.orderer_dir(i) / "msp" / "signcerts" / f"{layout.orderer_name(i)}-cert.pem"
             ),
@@ -48,8 +49,13 @@ def configtx(layout: Layout) -> str:
         for i in range(layout.orderer_count())
     ]
     orgs = [
-        {"msp_id": org.msp_id, "msp_dir": str(layout.org_dir(o) / "msp"), "anchor_port": layout.peer_port(o)}
-        for o, org in enumerate(ORGS)
+        {
+            "msp_id": org.msp_id,
+            "msp_dir": str(layout.org_dir(o) / "msp"),
+            "anchor_host": layout.org_host(o),
+            "anchor_port": layout.peer_port(o),
+        }
+        for o, org in enumerate(layout.orgs)
     ]
     return _render(
         "configtx.yaml.j2",
@@ -69,8 +75,16 @@ def crypto_config(layout: Layout) -> str:
         {
             "domain": DOMAIN,
             "orderer_count": layout.orderer_count(),
-            "orgs": [{"msp_id": org.msp_id, "domain": org.domain} for org in ORGS],
-            "peers_per_org": layout.peers_per_org,
+            "orderer_hosts": [layout.orderer_host(i) for i in range(layout.orderer_count())],
+            "orgs": [
+                {
+                    "msp_id": org.msp_id,
+                    "domain": org.domain,
+                    "peers": layout.org_peers(o),
+                    "host": layout.org_host(o),
+                }
+                for o, org in enumerate(layout.orgs)
+            ],
         },
     )
 

@@ -3,7 +3,9 @@
 Run by `network.sh up` (skip with --no-seed), on either ledger: transactions come in order from
 network/demo/directory.yaml (expanded by network.lib.demo) and go through the gateway's own
 ledger seam (Fabric's Gateway service, or the embedded ledger's file), as the identities of
-gateway.json. Each is waited for, since later ones read what earlier ones wrote.
+gateway.json (with per-org gateways: each org's own gateway.json, so each org's transactions
+are signed with the keys its own gateway holds). Each is waited for, since later ones read what
+earlier ones wrote.
 """
 
 from __future__ import annotations
@@ -20,11 +22,12 @@ from network.lib.layout import Layout
 
 def main() -> int:
     layout = Layout.from_env()
-    config = load_config(layout.gateway_config())
-    connect = connector_for(config)
     ledgers: dict[tuple[str, str], Ledger] = {}
-    for identity in config.identities:
-        ledgers.setdefault((identity.msp_id, identity.role), connect(identity))
+    for org in layout.gateway_orgs():
+        config = load_config(layout.gateway_config(org))
+        connect = connector_for(config)
+        for identity in config.identities:
+            ledgers.setdefault((identity.msp_id, identity.role), connect(identity))
     started = time.monotonic()
     transactions = seed_transactions()
     for n, (msp_id, role, function, argument) in enumerate(transactions, 1):

@@ -3,6 +3,10 @@
 Usage: python -m network.lib.status JSON(0|1) ROWS LEDGER [EMBEDDED_FILE]
 ROWS: "kind name org up height" per line, from network.sh. LEDGER: fabric or embedded; for the
 embedded ledger its file is read here (height), as nothing else serves it.
+
+``gateways`` lists every gateway (one, with ``"org": null``, or one per org with its MSP id);
+``gateway`` is the first of them, as before per-org gateways existed. ``orgs`` lists the peer
+orgs of the layout, those `network.sh add-org` added with ``"added": true``.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from network.lib.layout import CHANNEL, ORDERER_MSP
+from network.lib.layout import CHANNEL, ORDERER_MSP, ORGS, Layout
 
 
 def embedded_height(path: str) -> int | None:
@@ -35,6 +39,7 @@ def parse(rows: str, ledger: str = "fabric") -> dict[str, Any]:
         "peers": [],
         "chaincode": {},
         "gateway": {},
+        "gateways": [],
     }
     for line in rows.splitlines():
         kind, name, org, up, height = line.split()
@@ -53,8 +58,18 @@ def parse(rows: str, ledger: str = "fabric") -> dict[str, Any]:
                 "committed": up == "true",
             }
         elif kind == "gateway":
-            status["gateway"] = {"url": name, "up": up == "true"}
+            status["gateways"].append({"url": name, "org": None if org == "-" else org, "up": up == "true"})
+    if status["gateways"]:
+        first = status["gateways"][0]
+        status["gateway"] = {"url": first["url"], "up": first["up"]}
     return status
+
+
+def orgs(layout: Layout) -> list[dict[str, Any]]:
+    return [
+        {"msp_id": org.msp_id, "label": org.label, "peers": layout.org_peers(o), "added": org not in ORGS}
+        for o, org in enumerate(layout.orgs)
+    ]
 
 
 def table(status: dict[str, Any]) -> str:
@@ -77,8 +92,9 @@ def table(status: dict[str, Any]) -> str:
     if status.get("unqueried"):
         state = "not queried"
     lines.append(f"chaincode {cc.get('name')}: {state}")
-    gw = status["gateway"]
-    lines.append(f"gateway {gw.get('url')}: {'up' if gw.get('up') else 'down'}")
+    for gw in status["gateways"]:
+        whose = f" ({gw['org']}'s own)" if gw.get("org") else ""
+        lines.append(f"gateway {gw.get('url')}{whose}: {'up' if gw.get('up') else 'down'}")
     if status.get("unqueried"):
         lines.append(f"note: {status['unqueried']}")
     return "\n".join(lines)
@@ -91,6 +107,7 @@ def _height(node: dict[str, Any]) -> str:
 def main(argv: list[str]) -> int:
     ledger = argv[3] if len(argv) > 3 else "fabric"
     status = parse(argv[2], ledger)
+    status["orgs"] = orgs(Layout.from_env())
     if ledger == "embedded":
         status["embedded"] = {"path": argv[4], "height": embedded_height(argv[4])}
     unqueried = os.environ.get("STATUS_UNQUERIED")

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from network.lib.layout import DOMAIN, ORGS, PORT_SPAN, Layout  # PORT_SPAN: ports in base .. base+PORT_SPAN
+from network.lib.layout import DOMAIN, PORT_SPAN, Layout  # PORT_SPAN: ports in base .. base+PORT_SPAN
 
 REPO = Path(__file__).resolve().parents[2]
 NETWORK_SH = REPO / "network" / "network.sh"
@@ -93,9 +93,11 @@ class LocalNetwork:
     def embedded(self) -> bool:
         return self.ledger == "embedded"
 
-    def run(self, *args: str, check: bool = True, timeout: float = 900) -> subprocess.CompletedProcess[str]:
+    def run(
+        self, *args: str, check: bool = True, timeout: float = 900, env: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
         proc = subprocess.run(
-            [str(NETWORK_SH), *args], env=self.env, capture_output=True, text=True, timeout=timeout
+            [str(NETWORK_SH), *args], env=env or self.env, capture_output=True, text=True, timeout=timeout
         )
         if check and proc.returncode != 0:
             raise AssertionError(
@@ -132,10 +134,12 @@ class LocalNetwork:
     # Paths and ports the tests need, from the network's one definition (network/lib/layout.py).
     @property
     def layout(self) -> Layout:
-        return Layout(self.home, self.base_port)
+        """As the network is now: its topology and the orgs `add-org` added (read from its home)."""
+        return Layout.from_env(self.env)
 
     def org_dir(self, org_domain: str) -> Path:
-        return self.layout.org_dir([org.label for org in ORGS].index(org_domain))
+        layout = self.layout
+        return layout.org_dir([org.label for org in layout.orgs].index(org_domain))
 
     def peer_port(self, org: int, peer: int = 0) -> int:
         return self.layout.peer_port(org, peer)

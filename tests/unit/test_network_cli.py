@@ -27,6 +27,17 @@ def run(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
         ["down", "extra"],
         ["up", "--peers", "7"],
         ["fabric", "--nope"],
+        ["add-org"],
+        ["add-org", "transport"],
+        ["add-org", "Trans-port"],
+        ["add-org", "Transport", "Extra"],
+        ["add-org", "Transport", "--peers", "3"],
+        ["add-org", "Transport", "--nope"],
+        ["up", "--gateway-per-org", "--nope"],
+        ["up", "--hosts", "--nope"],
+        ["link"],
+        ["link", "health"],
+        ["link", "health", "sideways"],
     ],
 )
 def test_bad_input_prints_usage_and_exits_2(args: list[str], tmp_path: Path) -> None:

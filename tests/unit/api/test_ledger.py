@@ -137,6 +137,15 @@ def test_unavailable_and_other_failures() -> None:
         {"address": "peer0.transport:9051", "msp_id": "TransportMSP", "message": "policy not satisfied"}
     ]
     assert caught.value.tx_id == tx(2)
+    # An org cut off from the others: the Gateway cannot plan any endorsement at all.
+    unplanned = fabric.EndorseError(
+        grpc.StatusCode.FAILED_PRECONDITION,
+        "no combination of peers can be derived which satisfy the endorsement policy",
+        [],
+        tx(4),
+    )
+    with pytest.raises(PeersUnavailable):
+        _ledger(_Contract(error=unplanned))[0].submit("PublishCatalog", {"id": "x"})
 
 
 def test_commit_status_error_means_unknown() -> None:
