@@ -19,6 +19,8 @@ ACCESS_LOG_FORMAT='%(h)s - - %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s "-" "%(a)s"'
 # 127.0.0.1:<same port> to it for the developer.
 bind=127.0.0.1
 [[ -n "$org" ]] && bind=$(org_host "$org")
-exec "$(dirname "$PYTHON")/gunicorn" --bind "$bind:$(gateway_port "$org")" --workers 1 --threads 64 \
+# One thread per request in flight: a committed write holds its thread for a block or more, so
+# 64 threads capped 256 concurrent writers at 64 (threads waiting on Fabric cost no CPU).
+exec "$(dirname "$PYTHON")/gunicorn" --bind "$bind:$(gateway_port "$org")" --workers 1 --threads 320 \
   --timeout 0 --graceful-timeout 5 --access-logfile - --access-logformat "$ACCESS_LOG_FORMAT" \
   --no-control-socket 'gateway.wsgi:app'

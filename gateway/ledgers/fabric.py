@@ -130,6 +130,7 @@ class DirectoryLedger:
     signer: EvidenceSigner
     peer_networks: list[tuple[PeerConfig, Network]] = field(default_factory=list)
     timer: StageTimer = no_timer
+    heights: PeerHeights | None = None  # shared by every identity's ledger of one connector
 
     def _timed(self, stage: str, call: Callable[[], T]) -> T:
         try:
@@ -174,19 +175,8 @@ class DirectoryLedger:
         The caller's next write is endorsed by other orgs' peers too, and one still a block
         behind would not see this write (e.g. NOT_FOUND for the catalog just created).
         """
-        deadline = time.monotonic() + timeout
-        behind = [network for _, network in self.peer_networks]
-        while behind and time.monotonic() < deadline:
-            still = []
-            for network in behind:
-                try:
-                    if network.block_height() <= block:
-                        still.append(network)
-                except Exception:  # an unreachable peer must not fail a committed write
-                    continue
-            behind = still
-            if behind:
-                time.sleep(0.02)
+        if self.heights is not None:
+            self.heights.wait_above(block, timeout)
 
     def transaction_status(self, tx_id: str) -> tuple[str, int | None]:
         try:
@@ -295,6 +285,62 @@ class IdentitySigner:
         return self.signer(digest(message))
 
 
+class PeerHeights:
+    """Every peer's height, polled by one thread while writers wait for their block.
+
+    Each committed write waits until every peer has its block; polling per writer cost every
+    write one qscc call per peer per 20 ms. One poller serves all waiters; a peer that cannot
+    be asked is skipped (it must not fail a committed write).
+    """
+
+    def __init__(self, networks: list[Network], interval: float = 0.02) -> None:
+        self._networks, self._interval = networks, interval
+        self._heights: list[int | None] | None = None  # per peer, None: unreachable; None: not yet polled
+        self._waiting = 0
+        self._changed = threading.Condition()
+        self._poller: threading.Thread | None = None
+
+    def wait_above(self, block: int, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            self._waiting += 1
+            try:
+                if self._poller is None:
+                    self._poller = threading.Thread(
+                        target=self._poll, name="citydir-peer-heights", daemon=True
+                    )
+                    self._poller.start()
+                self._changed.notify_all()
+                while not self._all_above(block):
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0:
+                        return
+                    self._changed.wait(remaining)
+            finally:
+                self._waiting -= 1
+
+    def _all_above(self, block: int) -> bool:
+        if not self._networks:
+            return True
+        return self._heights is not None and all(h is None or h > block for h in self._heights)
+
+    def _poll(self) -> None:
+        while True:
+            with self._changed:
+                while not self._waiting:
+                    self._changed.wait()
+            heights: list[int | None] = []
+            for network in self._networks:
+                try:
+                    heights.append(network.block_height())
+                except Exception:  # unreachable: skipped, as a peer that errors always was
+                    heights.append(None)
+            with self._changed:
+                self._heights = heights
+                self._changed.notify_all()
+            time.sleep(self._interval)
+
+
 class FabricConnector:
     """Connects one identity to the configured peers; gRPC channels are shared per peer.
 
@@ -304,6 +350,7 @@ class FabricConnector:
     def __init__(self, config: GatewayConfig, timer: StageTimer = no_timer) -> None:
         self._config, self._timer = config, timer
         self._channels: dict[str, grpc.Channel] = {}
+        self._heights: PeerHeights | None = None
         self._lock = threading.Lock()
 
     def __call__(self, identity: IdentityConfig) -> Ledger:
@@ -337,6 +384,8 @@ class FabricConnector:
             (p, connect([self._channel(p)], fabric_identity, signer, **timeouts).get_network(channel_name))
             for p in self._config.peers
         ]
+        if self._heights is None:  # the peers' heights are the same whoever asks
+            self._heights = PeerHeights([n for _, n in per_peer])
         return DirectoryLedger(
             network=network,
             contract=network.get_contract(self._config.chaincode),
@@ -344,4 +393,5 @@ class FabricConnector:
             signer=IdentitySigner(fabric_identity, signer),
             peer_networks=per_peer,
             timer=self._timer,
+            heights=self._heights,
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from types import SimpleNamespace
 from typing import Any, cast
 
@@ -20,7 +21,7 @@ from gateway.api.ledger import (
 from gateway.api.services import Services
 from gateway.config import parse_config
 from gateway.ledgers import fabric as adapter
-from gateway.ledgers.fabric import DirectoryLedger, FabricConnector, IdentitySigner
+from gateway.ledgers.fabric import DirectoryLedger, FabricConnector, IdentitySigner, PeerHeights
 from tests.unit.api.conftest import gateway_config, tx
 
 
@@ -278,8 +279,19 @@ class _Peer:
 def test_a_committed_write_waits_until_every_peer_has_its_block() -> None:
     ledger, _ = _ledger(_Contract(status=_status("VALID", 11)))
     lagging, current, down = _Peer(9), _Peer(12), _Peer(0, reachable=False)
-    peer = parse_config(gateway_config()).peers[0]
-    ledger.peer_networks = [(peer, cast(fabric.Network, p)) for p in (lagging, current, down)]
+    ledger.heights = PeerHeights([cast(fabric.Network, p) for p in (lagging, current, down)], interval=0)
     assert ledger.submit("PublishCatalog", {"id": "x"}).block == 11
-    # Heights 9, 10, 11 lack block 11; the fourth look reports 12, which has it.
-    assert lagging.looks == 4 and current.looks == 1 and down.looks == 1
+    # One poller asks every peer each round: heights 9, 10, 11 lack block 11, the fourth round's
+    # 12 has it; the unreachable peer is skipped, not waited for.
+    assert lagging.looks >= 4 and lagging.height >= 13
+
+
+def test_writers_waiting_together_share_one_poll_of_the_peers() -> None:
+    peers = [_Peer(100), _Peer(100)]
+    heights = PeerHeights([cast(fabric.Network, p) for p in peers], interval=0.01)
+    threads = [threading.Thread(target=heights.wait_above, args=(99, 2.0)) for _ in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert peers[0].looks < 10  # not one look per writer (20)
