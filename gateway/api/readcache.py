@@ -71,7 +71,9 @@ class ReadCache:
         self._size = max(1, size)
         self._own_write_wait = own_write_wait
         self._entries: OrderedDict[str, Entry] = OrderedDict()
-        self._generation: dict[str, int] = {}  # per kind: bumped by every invalidation of it
+        # Per kind, bumped by every invalidation of it; every kind from the start, so that one
+        # bump of all of them (an unreadable event, a lost stream) reaches fills under way.
+        self._generation: dict[str, int] = dict.fromkeys(CACHED.values(), 0)
         self._followed: int | None = None  # block of the last event applied; None: stream down
         self._last_write: dict[str, int] = {}  # identity → block of its last committed write
         self._changed = threading.Condition()
@@ -106,7 +108,7 @@ class ReadCache:
             elif kind in CACHED.values():
                 wanted = set(ids)
                 self._drop(lambda e: e.kind == kind and (e.entity_id is None or e.entity_id in wanted))
-                self._generation[kind] = self._generation.get(kind, 0) + 1
+                self._generation[kind] += 1
             self._followed = max(self._followed if self._followed is not None else -1, event.block)
             self._changed.notify_all()
 
@@ -142,12 +144,12 @@ class ReadCache:
                 return entry.body, height
             self.misses += 1
             entity = None if function in _LISTS else str(arg.get("id"))
-            return Fill(key, kind, entity, self._generation.get(kind, 0))
+            return Fill(key, kind, entity, self._generation[kind])
 
     def keep(self, fill: Fill, body: bytes) -> None:
         """Keep a filled answer, unless its kind was invalidated while it was read."""
         with self._changed:
-            if self._followed is None or self._generation.get(fill.kind, 0) != fill.generation:
+            if self._followed is None or self._generation[fill.kind] != fill.generation:
                 return
             self._entries[fill.key] = Entry(body, fill.kind, fill.entity_id)
             self._entries.move_to_end(fill.key)

@@ -85,3 +85,13 @@ def test_an_event_it_cannot_read_drops_everything_and_other_reads_are_never_cach
     assert isinstance(cache.lookup("a", "GetDepartment", {"id": "d"}), Fill)
     assert cache.lookup("a", "GetGrant", {"id": "g"}) is None  # computed from the clock when read
     assert cache.lookup("a", "ListUsage", {"grant_id": "g"}) is None
+
+
+def test_a_fill_under_way_when_an_unreadable_event_arrives_is_not_kept() -> None:
+    cache = ReadCache()
+    cache.following(5)
+    ticket = cache.lookup("a", "GetResponsibility", {"id": "r1"})  # the first read of its kind
+    assert isinstance(ticket, Fill)
+    cache.apply(event(6, entity=None, note="no entity"))
+    cache.keep(ticket, b"maybe stale")
+    assert isinstance(cache.lookup("a", "GetResponsibility", {"id": "r1"}), Fill)
