@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import random
+import re
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -59,6 +60,16 @@ def with_path(body: dict[str, Any], **path: str) -> dict[str, Any]:
                 f"{name} in the body ({body[name]!r}) differs from the path ({value!r})", field=name
             )
     return {**body, **path}
+
+
+# A transaction id, as Fabric's clients compute it (SHA-256, hex); a block hash has this shape too.
+TX_ID = re.compile(r"^[0-9a-f]{64}$")
+
+
+def require_tx_id(tx_id: str) -> str:
+    if not TX_ID.match(tx_id):
+        raise bad_request("tx_id must be 64 lower-case hex characters", tx_id=tx_id)
+    return tx_id
 
 
 def ledger() -> Ledger:

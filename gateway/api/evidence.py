@@ -22,9 +22,9 @@ from flask import Blueprint, Response, jsonify, request
 from flask.typing import ResponseReturnValue
 
 from chaincode.shim.api import create_composite_key, split_composite_key
-from gateway.api.actions import ledger, query
+from gateway.api.actions import ledger, query, require_tx_id
 from gateway.api.errors import ApiError, bad_request, not_found
-from gateway.api.ledger import BlockRecord, Ledger, TxRecord
+from gateway.api.ledger import BlockRecord, Ledger, TxRecord, TxWrites
 from gateway.api.routes import Param, query_args, route
 from gateway.api.services import services
 
@@ -64,11 +64,21 @@ class Evidence:
         self._provenance = services().provenance
         self.claims: list[Claim] = []
         self.links: list[Link] = []
+        # One bundle asks for the same history and write sets several times (a grant's, as the
+        # usage's grant, then for its chain): each is read once.
+        self._histories: dict[tuple[str, str], list[Version]] = {}
+        self._writes: dict[tuple[int, str], TxWrites] = {}
 
     # -- versions ---------------------------------------------------------------------------
 
     def history(self, kind: str, entity_id: str) -> list[Version]:
         """Every committed version, newest first (deletions left out)."""
+        found = self._histories.get((kind, entity_id))
+        if found is None:
+            found = self._histories[(kind, entity_id)] = self._read_history(kind, entity_id)
+        return found
+
+    def _read_history(self, kind: str, entity_id: str) -> list[Version]:
         entries = query("GetHistory", {"entity": kind, "id": entity_id}) or []
         records = self._provenance.resolve(self._ledger, (e["tx_id"] for e in entries))
         versions = []
@@ -92,9 +102,15 @@ class Evidence:
 
     # -- claims -----------------------------------------------------------------------------
 
+    def writes(self, block: int, tx_id: str) -> TxWrites:
+        found = self._writes.get((block, tx_id))
+        if found is None:
+            found = self._writes[(block, tx_id)] = self._ledger.transaction_writes(block, tx_id)
+        return found
+
     def claim(self, role: str, version: Version, history: Sequence[Version], statement: str) -> int:
         key = create_composite_key(version.kind, [version.id])
-        written = self._ledger.transaction_writes(version.block, version.tx_id).writes.get(key)
+        written = self.writes(version.block, version.tx_id).writes.get(key)
         if written is None:
             raise ApiError(
                 500, "INTERNAL", f"transaction {version.tx_id} does not write {version.kind} {version.id}"
@@ -121,7 +137,7 @@ class Evidence:
         for candidate in history:
             if (candidate.block, candidate.index) >= (version.block, version.index):
                 continue
-            if self._ledger.transaction_writes(candidate.block, candidate.tx_id).validation.get(key):
+            if self.writes(candidate.block, candidate.tx_id).validation.get(key):
                 return candidate.tx_id, candidate.block
         return None
 
@@ -131,7 +147,7 @@ class Evidence:
     def written_entities(self, record: TxRecord) -> None:
         """A claim for each entity the transaction wrote, valid or not: a forged write is then
         checked against the policy its key was under."""
-        writes = self._ledger.transaction_writes(record.block, record.tx_id).writes
+        writes = self.writes(record.block, record.tx_id).writes
         for key, raw in sorted(writes.items()):
             parts = _entity_key(key)
             if parts is None or raw is None:
@@ -249,7 +265,7 @@ def _statement(version: Version, extra: Iterable[str] = ()) -> str:
         *extra,
         "It does not prove that this is still the current version after the height the bundle names.",
     ]
-    return ". ".join(parts) + ""
+    return ". ".join(parts)
 
 
 def _zip(data: bytes, name: str) -> Response:
@@ -313,8 +329,7 @@ _register_entity_routes()
     produces=ZIP,
 )
 def transaction_evidence(tx_id: str) -> ResponseReturnValue:
-    if len(tx_id) != 64 or any(c not in "0123456789abcdef" for c in tx_id):
-        raise bad_request("tx_id must be 64 lower-case hex characters", tx_id=tx_id)
+    require_tx_id(tx_id)
     evidence = Evidence(ledger())
     record = services().provenance.resolve(ledger(), [tx_id]).get(tx_id)
     if record is None:

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import logging
-import re
 from typing import Any
 
 from flask import Blueprint, Response, g, jsonify, request, stream_with_context
 from flask.typing import ResponseReturnValue
 
 from gateway.api import sse
-from gateway.api.actions import ledger
+from gateway.api.actions import TX_ID, ledger, require_tx_id
 from gateway.api.errors import bad_request, not_found
 from gateway.api.ledger import LedgerError
 from gateway.api.openapi import build_openapi
@@ -21,7 +20,6 @@ from gateway.api.services import services
 bp = Blueprint("ops", __name__)
 log = logging.getLogger(__name__)
 
-_TX_ID = re.compile(r"^[0-9a-f]{64}$")
 
 
 def _ledger_kind() -> str:
@@ -64,7 +62,7 @@ def events() -> ResponseReturnValue:
     "/ledger",
     "GET",
     summary="The ledger kind (fabric or embedded), channel height per peer and the latest blocks "
-    "with their transactions (embedded blocks also carry hash and previous_hash)",
+    "with their hashes and transactions, and the genesis block's hash",
     query=(Param("blocks", "integer", "how many recent blocks", minimum=0, maximum=50),),
 )
 def ledger_state() -> ResponseReturnValue:
@@ -72,16 +70,17 @@ def ledger_state() -> ResponseReturnValue:
     count = query_args().get("blocks", svc.config.limits.recent_blocks)
     peers = ledger().peer_heights()
     heights = [p["height"] for p in peers if p.get("height") is not None]
+    height = max(heights) if heights else ledger().block_height()
     return jsonify(
         {
             "data": {
                 "ledger": _ledger_kind(),
                 "channel": svc.config.channel,
                 "chaincode": svc.config.chaincode,
-                "height": max(heights) if heights else ledger().block_height(),
+                "height": height,
                 "peers": peers,
                 "genesis_hash": _genesis_hash(),
-                "blocks": _recent_blocks(count, max(heights) if heights else None),
+                "blocks": _recent_blocks(count, height),
             }
         }
     )
@@ -93,10 +92,8 @@ def _genesis_hash() -> str | None:
     return record.hash if record else None
 
 
-def _recent_blocks(count: int, height: int | None) -> list[dict[str, Any]]:
-    if not count:
-        return []
-    top = (height if height is not None else ledger().block_height()) - 1
+def _recent_blocks(count: int, height: int) -> list[dict[str, Any]]:
+    top = height - 1
     found = (services().provenance.block(ledger(), n) for n in range(top, max(-1, top - count), -1))
     return [block_json(record) for record in found if record is not None]
 
@@ -127,7 +124,7 @@ def find_block() -> ResponseReturnValue:
     number: int | None = None
     if text.isdigit():
         number = int(text)
-    elif _TX_ID.match(text):
+    elif TX_ID.match(text):
         number = svc.provenance.number_of_hash(text)
         if number is None:
             tx = svc.provenance.resolve(ledger(), [text]).get(text)
@@ -152,9 +149,7 @@ def activity() -> ResponseReturnValue:
     height = ledger().block_height()
     svc = services()
     svc.provenance.index_range(ledger(), max(0, height - count), height)
-    txs = [
-        t for t in svc.provenance.recent() if t.block >= height - count and t.type == "ENDORSER_TRANSACTION"
-    ]
+    txs = [t for t in svc.provenance.recent(since_block=height - count) if t.type == "ENDORSER_TRANSACTION"]
     per_minute: dict[str, int] = {}
     per_org: dict[str, int] = {}
     for t in txs:
@@ -183,17 +178,13 @@ def activity() -> ResponseReturnValue:
     summary="A transaction's validation status: pending, VALID or its code",
 )
 def transaction_status(tx_id: str) -> ResponseReturnValue:
-    if not _TX_ID.match(tx_id):
-        raise bad_request("tx_id must be 64 lower-case hex characters", tx_id=tx_id)
-    svc = services()
-    record = svc.provenance.tx(tx_id)
+    require_tx_id(tx_id)
+    # The block holding it says everything (one read, or none when indexed); a transaction in
+    # no block the peer has is asked after by id: pending, or committed but not found by block.
+    record = services().provenance.resolve(ledger(), [tx_id]).get(tx_id)
     if record is None:
         status, block = ledger().transaction_status(tx_id)
-        if status == "pending" or block is None:
-            return jsonify({"data": {"tx_id": tx_id, "status": status, "block": block}})
-        record = svc.provenance.resolve(ledger(), [tx_id]).get(tx_id)
-        if record is None:
-            return jsonify({"data": {"tx_id": tx_id, "status": status, "block": block}})
+        return jsonify({"data": {"tx_id": tx_id, "status": status, "block": block}})
     return jsonify({"data": {**tx_json(record), "status": record.validation_code, "block": record.block}})
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from concurrent.futures import Future
 from typing import Any
 
@@ -136,20 +136,16 @@ class Provenance:
                 found[tx_id] = record
         return found
 
-    def recent(self, limit: int | None = None) -> list[TxRecord]:
-        """Indexed transactions, oldest first (for the activity charts)."""
+    def recent(self, since_block: int) -> list[TxRecord]:
+        """Indexed transactions from ``since_block`` on, oldest first (for the activity charts)."""
         with self._lock:
-            records = sorted(self._txs.values(), key=lambda t: (t.block, t.index))
-        return records[-limit:] if limit else records
+            records = [t for t in self._txs.values() if t.block >= since_block]
+        return sorted(records, key=lambda t: (t.block, t.index))
 
-    def index_range(
-        self, ledger: Ledger, start: int, stop: int, stopped: Callable[[], bool] = lambda: False
-    ) -> int:
+    def index_range(self, ledger: Ledger, start: int, stop: int) -> int:
         """Index blocks [start, stop) not yet indexed; the number indexed."""
         done = 0
         for number in range(start, stop):
-            if stopped():
-                break
             if self.cached_block(number) is None:
                 record = ledger.block_record(number)
                 if record is None:

@@ -179,15 +179,11 @@ class DirectoryLedger:
             self.heights.wait_above(block, timeout)
 
     def transaction_status(self, tx_id: str) -> tuple[str, int | None]:
-        try:
-            code_name, block = self._timed("query_tx", lambda: self.network.get_transaction_validation(tx_id))
-        except (ChaincodeError, EndorsementFailed) as exc:
-            # qscc fails "Failed to get transaction with id ..." for a tx it has not committed (yet).
-            text = exc.message.lower()
-            if "not found" in text or "failed to get transaction" in text:
-                return "pending", None
-            raise
-        return code_name, block
+        # qscc fails "Failed to get transaction with id ..." for a tx it has not committed (yet).
+        found = _unless_missing(
+            lambda: self._timed("query_tx", lambda: self.network.get_transaction_validation(tx_id))
+        )
+        return ("pending", None) if found is None else found
 
     def block_record(self, number: int) -> BlockRecord | None:
         raw = _unless_missing(lambda: self.block_file(number))
@@ -234,7 +230,7 @@ class DirectoryLedger:
         return out
 
 
-def _unless_missing(call: Callable[[], bytes]) -> bytes | None:
+def _unless_missing(call: Callable[[], T]) -> T | None:
     """qscc's answer, or None when it fails for a block or transaction it does not have."""
     try:
         return call()
