@@ -56,6 +56,12 @@ class Reply:
         return f"Reply({self.status}, {self.text[:600]!r})"
 
 
+def ok(reply: Reply, status: int = 200) -> Any:
+    """The reply's JSON, once its status is the expected one."""
+    assert reply.status == status, reply
+    return reply.json
+
+
 def unique(prefix: str) -> str:
     """A fresh slug (``^[a-z][a-z0-9-]{1,62}$``): tests share one long-lived network."""
     return f"{prefix}-{uuid.uuid4().hex[:10]}"

@@ -20,7 +20,6 @@ from typing import Any
 import ckanapi  # untyped: used only through the typed boundary below
 import pytest
 
-from tests.integration.localnet import LocalNetwork
 from tests.integration.rest import BUREAU, HEALTH, Api, Reply, catalog, department, responsibility, unique
 
 # --- the typed boundary around ckanapi -----------------------------------------------------------
@@ -54,11 +53,6 @@ def cli(*args: str) -> list[dict[str, Any]]:
 
 
 # --- fixtures ------------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def api(directory: LocalNetwork) -> Api:
-    return Api.for_network(directory)
 
 
 @dataclass(frozen=True)

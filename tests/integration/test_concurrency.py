@@ -18,7 +18,6 @@ from functools import partial
 
 import pytest
 
-from tests.integration.localnet import LocalNetwork
 from tests.integration.rest import (
     BUREAU,
     CIVIL,
@@ -41,11 +40,6 @@ RETRIES = re.compile(r'^citydir_mvcc_retries_total\{function="(\w+)"\} (\d+(?:\.
 class Hot:
     civil: str
     catalog: str
-
-
-@pytest.fixture(scope="module")
-def api(directory: LocalNetwork) -> Api:
-    return Api.for_network(directory)
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,6 @@ from rdflib.namespace import DCAT, DCTERMS
 
 from gateway.dcat.mapping import HYDRA
 from tests.dcat.shacl import OWN_SHAPES, official_shapes, untolerated, validate
-from tests.integration.localnet import LocalNetwork
 from tests.integration.rest import BUREAU, HEALTH, Api, catalog, department, responsibility, unique
 
 
@@ -28,11 +27,6 @@ class World:
     closed_id: str
     draft_id: str
     created_after: str  # a time before every catalog here was last changed
-
-
-@pytest.fixture(scope="module")
-def api(directory: LocalNetwork) -> Api:
-    return Api.for_network(directory)
 
 
 @pytest.fixture(scope="module")

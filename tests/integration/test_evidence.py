@@ -29,24 +29,14 @@ from tests.integration.rest import (
     HEALTH,
     MSPS,
     Api,
-    Reply,
     catalog,
     department,
+    ok,
     responsibility,
     unique,
 )
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="module")
-def api(directory: LocalNetwork) -> Api:
-    return Api.for_network(directory)
-
-
-def ok(reply: Reply, status: int = 200) -> Any:
-    assert reply.status == status, reply
-    return reply.json
 
 
 @dataclass(frozen=True)

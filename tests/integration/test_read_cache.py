@@ -7,11 +7,9 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any
 
 import pytest
 
-from tests.integration.localnet import LocalNetwork
 from tests.integration.rest import (
     BUREAU,
     CIVIL,
@@ -20,21 +18,12 @@ from tests.integration.rest import (
     Reply,
     catalog,
     department,
+    ok,
     responsibility,
     unique,
 )
 
 HEIGHT, SOURCE = "X-Ledger-Height", "X-Citydir-Read"
-
-
-@pytest.fixture(scope="module")
-def api(directory: LocalNetwork) -> Api:
-    return Api.for_network(directory)
-
-
-def ok(reply: Reply, status: int = 200) -> Any:
-    assert reply.status == status, reply
-    return reply.json
 
 
 @pytest.fixture(scope="module")

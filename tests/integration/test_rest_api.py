@@ -19,7 +19,6 @@ from typing import Any
 
 import pytest
 
-from tests.integration.localnet import LocalNetwork
 from tests.integration.rest import (
     BUREAU,
     CIVIL,
@@ -31,16 +30,12 @@ from tests.integration.rest import (
     SseStream,
     catalog,
     department,
+    ok,
     responsibility,
     unique,
 )
 
 TX_ID = re.compile(r"^[0-9a-f]{64}$")
-
-
-@pytest.fixture(scope="module")
-def api(directory: LocalNetwork) -> Api:
-    return Api.for_network(directory)
 
 
 @dataclass(frozen=True)
@@ -61,11 +56,6 @@ def created(reply: Reply) -> dict[str, Any]:
     assert TX_ID.match(body["tx_id"]) and isinstance(body["block"], int), body
     data: dict[str, Any] = body["data"]
     return data
-
-
-def ok(reply: Reply, status: int = 200) -> Any:
-    assert reply.status == status, reply
-    return reply.json
 
 
 def written(reply: Reply) -> dict[str, Any]:
