@@ -184,6 +184,35 @@ def check_value_digest(ctx: Context, claim: ClaimView) -> tuple[bytes | None, st
     return value, None
 
 
+def check_genesis_anchor(ctx: Context, trusted: bytes | None, ledger: str) -> None:
+    """The trust check both ledgers share: no anchor given, or the trusted genesis hash, which the
+    genesis hash recomputed from the chain must equal (``ledger``: "channel" or "ledger")."""
+    label = "trust anchor"
+    if trusted is None:
+        ctx.add(
+            "chain.trust",
+            label,
+            "n/a",
+            "no trust anchor given: checked only against the genesis hash the "
+            f"bundle itself states ({ctx.genesis_hash})",
+        )
+        return
+    computed = ctx.chain_hash(0)
+    if computed == trusted:
+        ctx.add(
+            "chain.trust", label, "pass", f"the recomputed genesis hash is the trusted one ({trusted.hex()})"
+        )
+    else:
+        got = "none" if computed is None else computed.hex()
+        ctx.add(
+            "chain.trust",
+            label,
+            "fail",
+            f"the recomputed genesis hash {got} is not the trusted {trusted.hex()}: "
+            f"this is not the {ledger} you trust",
+        )
+
+
 def attempt(action: Callable[[], T]) -> tuple[T | None, str | None]:
     """(result, None), or (None, why) when decoding hostile bytes failed in any way."""
     try:

@@ -22,6 +22,7 @@ from .context import (
     Context,
     attempt,
     check_claim_blocks,
+    check_genesis_anchor,
     check_value_digest,
     guarded,
     load_chain,
@@ -141,37 +142,12 @@ def _check_signature(
 
 
 def _check_trust(ctx: Context, state: EmbeddedState, anchor: Anchor | None) -> None:
-    label = "trust anchor"
-    if anchor is None:
-        ctx.add(
-            "chain.trust",
-            label,
-            "n/a",
-            "no trust anchor given: checked only against the genesis hash the "
-            f"bundle itself states ({ctx.genesis_hash})",
-        )
-    elif anchor.genesis_hash is not None:
-        computed = ctx.chain_hash(0)
-        if computed == anchor.genesis_hash:
-            ctx.add(
-                "chain.trust",
-                label,
-                "pass",
-                f"the recomputed genesis hash is the trusted one ({anchor.genesis_hash.hex()})",
-            )
-        else:
-            ctx.add(
-                "chain.trust",
-                label,
-                "fail",
-                "the recomputed genesis hash is not the trusted "
-                f"{anchor.genesis_hash.hex()}: this is not the ledger you trust",
-            )
-    elif anchor.certificate is not None:
-        if state.node is not None and state.node.public_bytes(Encoding.DER) == anchor.certificate:
-            ctx.add("chain.trust", label, "pass", "the bundle's node certificate is the trusted one")
-        else:
-            ctx.add("chain.trust", label, "fail", "the bundle's node certificate is not the trusted one")
+    if anchor is None or anchor.certificate is None:
+        check_genesis_anchor(ctx, None if anchor is None else anchor.genesis_hash, "ledger")
+    elif state.node is not None and state.node.public_bytes(Encoding.DER) == anchor.certificate:
+        ctx.add("chain.trust", "trust anchor", "pass", "the bundle's node certificate is the trusted one")
+    else:
+        ctx.add("chain.trust", "trust anchor", "fail", "the bundle's node certificate is not the trusted one")
 
 
 def _check_claim(ctx: Context, state: EmbeddedState, claim: ClaimView) -> None:

@@ -13,6 +13,7 @@ from .context import (
     Context,
     attempt,
     check_claim_blocks,
+    check_genesis_anchor,
     check_value_digest,
     guarded,
     load_chain,
@@ -235,37 +236,10 @@ def _orderer_signers(block: FabricBlock, config: ChannelConfig) -> list[Identity
 
 
 def _check_trust(ctx: Context, state: FabricState, anchor: Anchor | None) -> None:
-    label = "trust anchor"
-    if anchor is None:
-        ctx.add(
-            "chain.trust",
-            label,
-            "n/a",
-            "no trust anchor given: checked only against the genesis hash the "
-            f"bundle itself states ({ctx.genesis_hash})",
-        )
-    elif anchor.genesis_hash is not None:
-        _check_trusted_hash(ctx, anchor.genesis_hash)
-    elif anchor.certificate is not None:
+    if anchor is not None and anchor.certificate is not None:
         _check_trusted_certificate(ctx, state, anchor.certificate)
-
-
-def _check_trusted_hash(ctx: Context, trusted: bytes) -> None:
-    label = "trust anchor"
-    computed = ctx.chain_hash(0)
-    if computed == trusted:
-        ctx.add(
-            "chain.trust", label, "pass", f"the recomputed genesis hash is the trusted one ({trusted.hex()})"
-        )
     else:
-        got = "none" if computed is None else computed.hex()
-        ctx.add(
-            "chain.trust",
-            label,
-            "fail",
-            f"the recomputed genesis hash {got} is not the trusted "
-            f"{trusted.hex()}: this is not the channel you trust",
-        )
+        check_genesis_anchor(ctx, None if anchor is None else anchor.genesis_hash, "channel")
 
 
 def _check_trusted_certificate(ctx: Context, state: FabricState, trusted: bytes) -> None:
