@@ -27,10 +27,8 @@ from tests.browser.test_web import (
     HASH,
     TX_ID,
     Rest,
-    Shots,
     _assert_fits,
     _entity,
-    _tokens,
     approve_via_rest,
     close_toasts,
     create_health_catalog,
@@ -39,6 +37,7 @@ from tests.browser.test_web import (
     open_page,
     set_lang,
     sign_in,
+    site,
     wait_js,
 )
 
@@ -149,8 +148,8 @@ def _assert_provenance(page: Any, ledger: str, entity: dict[str, Any], endorser:
 def test_verify_on_a_catalog_page_shows_the_verdict_and_its_witness(
     browser: Any, directory: Any, artifacts: Path
 ) -> None:
-    base, tokens, ledger = directory.gateway_url().rstrip("/"), _tokens(directory), directory.ledger
-    shot = Shots(artifacts, ledger)
+    base, tokens, shot = site(directory, artifacts)
+    ledger = directory.ledger
     data = create_health_catalog(base, tokens)
     civil = tokens["CivilAffairsMSP"]["client"]
     catalog = _entity(Rest(base, civil).ok("GET", f"/catalogs/{data['id']}"))
@@ -233,8 +232,8 @@ def _post_verify(base: str, token: str, bundle: bytes) -> Any:
 def test_grant_usage_and_transaction_pages_verify_their_evidence(
     browser: Any, directory: Any, artifacts: Path
 ) -> None:
-    base, tokens, ledger = directory.gateway_url().rstrip("/"), _tokens(directory), directory.ledger
-    shot = Shots(artifacts, ledger)
+    base, tokens, shot = site(directory, artifacts)
+    ledger = directory.ledger
     data = create_health_catalog(base, tokens)
     civil = tokens["CivilAffairsMSP"]["client"]
     request = file_request(base, civil, data["id"], [data["item"]])
@@ -335,8 +334,7 @@ def _assert_found(page: Any, block: dict[str, Any], how: str) -> None:
 def test_ledger_search_finds_blocks_and_refuses_bad_queries(
     browser: Any, directory: Any, artifacts: Path
 ) -> None:
-    base, tokens, ledger = directory.gateway_url().rstrip("/"), _tokens(directory), directory.ledger
-    shot = Shots(artifacts, ledger)
+    base, tokens, shot = site(directory, artifacts)
     data = create_health_catalog(base, tokens)
     civil = tokens["CivilAffairsMSP"]["client"]
     rest = Rest(base, civil)
@@ -416,8 +414,7 @@ def _chart_rows(page: Any, host: str) -> dict[str, str]:
 
 
 def test_activity_charts_draw_per_minute_and_per_org(browser: Any, directory: Any, artifacts: Path) -> None:
-    base, tokens, ledger = directory.gateway_url().rstrip("/"), _tokens(directory), directory.ledger
-    shot = Shots(artifacts, ledger)
+    base, tokens, shot = site(directory, artifacts)
     data = create_health_catalog(base, tokens)
     civil = tokens["CivilAffairsMSP"]["client"]
     file_request(base, civil, data["id"], [])

@@ -507,6 +507,11 @@ def _tokens(directory: Any) -> dict[str, dict[str, str]]:
     return tokens
 
 
+def site(directory: Any, artifacts: Path) -> tuple[str, dict[str, dict[str, str]], Shots]:
+    """What a page test starts from: the gateway's URL, the org tokens, and its screenshots."""
+    return directory.gateway_url().rstrip("/"), _tokens(directory), Shots(artifacts, directory.ledger)
+
+
 def open_page(
     browser: Any,
     lang: str = "en",
@@ -573,11 +578,7 @@ def approve_via_rest(base: str, tokens: dict[str, dict[str, str]], request_id: s
 def test_request_cards_are_headed_by_the_catalog_title(browser: Any, directory: Any, artifacts: Path) -> None:
     """Defect 1: a card names its catalog by title (in the page's language), and a request for the
     whole catalog (items: []) says so instead of showing an empty items row."""
-    base, tokens, shot = (
-        directory.gateway_url().rstrip("/"),
-        _tokens(directory),
-        Shots(artifacts, directory.ledger),
-    )
+    base, tokens, shot = site(directory, artifacts)
     data = create_health_catalog(base, tokens)
     civil = tokens["CivilAffairsMSP"]["client"]
     some = file_request(base, civil, data["id"], ["beds_free"])
@@ -618,11 +619,7 @@ def test_a_missing_catalog_says_what_is_missing_and_offers_a_way_back(
     browser: Any, directory: Any, artifacts: Path
 ) -> None:
     """Defect 2: not a generic "Something went wrong", but what was not found and a link back."""
-    base, tokens, shot = (
-        directory.gateway_url().rstrip("/"),
-        _tokens(directory),
-        Shots(artifacts, directory.ledger),
-    )
+    base, tokens, shot = site(directory, artifacts)
     phrase = {"en": "No catalog", "zh": "没有目录"}
     context, page, watcher = open_page(browser)
     try:
@@ -647,11 +644,7 @@ def test_a_missing_catalog_says_what_is_missing_and_offers_a_way_back(
 def test_dates_read_the_same_in_both_languages(browser: Any, directory: Any, artifacts: Path) -> None:
     """Defect 3: ISO dates (2027-03-01) and date-times (2027-03-01 14:05) in both languages; a date
     picked as a day stays that day for a reader east of UTC (Beijing: the UTC day's end is next morning)."""
-    base, tokens, shot = (
-        directory.gateway_url().rstrip("/"),
-        _tokens(directory),
-        Shots(artifacts, directory.ledger),
-    )
+    base, tokens, shot = site(directory, artifacts)
     data = create_health_catalog(base, tokens)
     civil = tokens["CivilAffairsMSP"]["client"]
     day = (datetime.now(UTC) + timedelta(days=100)).strftime("%Y-%m-%d")
@@ -686,11 +679,7 @@ def test_dates_read_the_same_in_both_languages(browser: Any, directory: Any, art
 def test_a_multi_department_msp_gets_its_dashboard(browser: Any, directory: Any, artifacts: Path) -> None:
     """Defect 4: DataBureauMSP hosts several departments; its dashboard's requests and grants must
     not answer 400 (the API will not pick one of several), and count every department's."""
-    base, tokens, shot = (
-        directory.gateway_url().rstrip("/"),
-        _tokens(directory),
-        Shots(artifacts, directory.ledger),
-    )
+    base, tokens, shot = site(directory, artifacts)
     bureau_token = tokens["DataBureauMSP"]["admin"]
     bureau = Rest(base, bureau_token)
     ensure_department(bureau, "data-bureau", "DataBureauMSP", "市大数据局", "Big Data Bureau")
@@ -733,11 +722,7 @@ def test_a_multi_department_msp_gets_its_dashboard(browser: Any, directory: Any,
 
 def test_toasts_leave_the_content_alone_on_a_phone(browser: Any, directory: Any, artifacts: Path) -> None:
     """Defect 5: at 390 px a toast (success or error) covers nothing, and goes away by itself."""
-    base, tokens, shot = (
-        directory.gateway_url().rstrip("/"),
-        _tokens(directory),
-        Shots(artifacts, directory.ledger),
-    )
+    base, tokens, shot = site(directory, artifacts)
     data = create_health_catalog(base, tokens)
     civil = tokens["CivilAffairsMSP"]["client"]
     request = file_request(base, civil, data["id"], ["beds_free"])
@@ -814,11 +799,7 @@ def _fabric_ledger() -> dict[str, Any]:
 
 def test_the_peer_table_fits_its_card(browser: Any, directory: Any, artifacts: Path) -> None:
     """Defect 6: no column of the peers table (the height last) is cut off at 1366, 1280 or 390 px."""
-    base, tokens, shot = (
-        directory.gateway_url().rstrip("/"),
-        _tokens(directory),
-        Shots(artifacts, directory.ledger),
-    )
+    base, tokens, shot = site(directory, artifacts)
     body = json.dumps(_fabric_ledger())
     measure = """() => {
       const table = document.querySelector('#peer-table');
@@ -858,11 +839,7 @@ def test_the_peer_table_fits_its_card(browser: Any, directory: Any, artifacts: P
 def test_a_failed_write_rereads_the_page(browser: Any, directory: Any, artifacts: Path) -> None:
     """Defect 7: someone else approves first; our approval is refused (409) and the page then shows
     the request as it is now (approved), not the stale "pending"."""
-    base, tokens, shot = (
-        directory.gateway_url().rstrip("/"),
-        _tokens(directory),
-        Shots(artifacts, directory.ledger),
-    )
+    base, tokens, shot = site(directory, artifacts)
     data = create_health_catalog(base, tokens)
     request = file_request(base, tokens["CivilAffairsMSP"]["client"], data["id"], ["beds_free"])
     context, page, watcher = open_page(browser)
@@ -950,11 +927,7 @@ def _fulfil(answer: dict[str, Any]) -> Any:
 def test_error_texts_follow_the_page_language(browser: Any, directory: Any, artifacts: Path) -> None:
     """Defects 8 and 11: the sign-in toast and every error read in the page's language (the
     server's English only as a secondary detail); a retryable 409 says someone else changed it."""
-    base, tokens, shot = (
-        directory.gateway_url().rstrip("/"),
-        _tokens(directory),
-        Shots(artifacts, directory.ledger),
-    )
+    base, tokens, shot = site(directory, artifacts)
     data = create_health_catalog(base, tokens)
     request = file_request(base, tokens["CivilAffairsMSP"]["client"], data["id"], ["beds_free"])
     context, page, watcher = open_page(browser, "en")
@@ -1040,11 +1013,7 @@ CHECK_REASONS = {
 
 def test_access_check_reasons_are_labelled(browser: Any, directory: Any, artifacts: Path) -> None:
     """Defect 9: each CheckAccess reason reads as words in both languages, never as its code."""
-    base, tokens, shot = (
-        directory.gateway_url().rstrip("/"),
-        _tokens(directory),
-        Shots(artifacts, directory.ledger),
-    )
+    base, tokens, shot = site(directory, artifacts)
     data = create_health_catalog(base, tokens)
     civil = tokens["CivilAffairsMSP"]["client"]
     check = f"/access/check?department=civil-affairs&catalog={data['id']}&item=beds_free"
@@ -1125,11 +1094,7 @@ def _expect_history(page: Any, route_status: int) -> None:
 def test_request_and_grant_pages_show_their_history(browser: Any, directory: Any, artifacts: Path) -> None:
     """Defect 10: a request's and a grant's page each show a history timeline from
     /access-requests/{id}/history and /grants/{id}/history, or a short note while those answer 404."""
-    base, tokens, shot = (
-        directory.gateway_url().rstrip("/"),
-        _tokens(directory),
-        Shots(artifacts, directory.ledger),
-    )
+    base, tokens, shot = site(directory, artifacts)
     data = create_health_catalog(base, tokens)
     civil = tokens["CivilAffairsMSP"]["client"]
     request = file_request(base, civil, data["id"], [])
@@ -1216,8 +1181,7 @@ def test_the_guideline_metadata_shows_and_edits(browser: Any, directory: Any, ar
     """The catalog editor takes the guideline's metadata (resource code, classification, share
     method, release date) and refuses share_type none without its basis; the detail view and the
     department view show what is stored."""
-    base, tokens = directory.gateway_url().rstrip("/"), _tokens(directory)
-    shot = Shots(artifacts, directory.ledger)
+    base, tokens, shot = site(directory, artifacts)
     data = create_health_catalog(base, tokens)
     admin = tokens["HealthMSP"]["admin"]
     code = f"2{int(time.time() * 1000) % 100:02d}/{int(time.time() * 1000) % 1_000_000:06d}"
