@@ -15,6 +15,8 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
+from citydir_verify import BundleSigner
+
 from gateway.config import IdentityConfig
 
 # Commit codes after which a fresh proposal may well succeed: another transaction read or wrote
@@ -166,15 +168,6 @@ class TxWrites:
     validation: Mapping[str, bytes | None]
 
 
-class EvidenceSigner(Protocol):
-    """Signs an evidence bundle's manifest: the caller's identity on Fabric, the node on embedded."""
-
-    @property
-    def identity(self) -> bytes: ...
-
-    def sign(self, message: bytes) -> bytes: ...
-
-
 class Ledger(Protocol):
     """What the API asks of the ledger, as one caller identity."""
 
@@ -200,7 +193,9 @@ class Ledger(Protocol):
 
     def transaction_writes(self, number: int, tx_id: str) -> TxWrites: ...
 
-    def evidence_signer(self) -> EvidenceSigner: ...
+    def evidence_signer(self) -> BundleSigner:
+        """Signs an evidence bundle's manifest: the caller's identity on Fabric, the node on embedded."""
+        ...
 
     def chaincode_events(self, start_block: int | None, after_tx_id: str | None) -> EventStream: ...
 

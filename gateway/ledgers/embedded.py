@@ -25,6 +25,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar
 
+from citydir_verify import BundleSigner
 from cryptography import x509
 from cryptography.x509.oid import NameOID
 
@@ -37,7 +38,6 @@ from gateway.api.ledger import (
     ChaincodeEvent,
     CommitUnknown,
     EventStream,
-    EvidenceSigner,
     Ledger,
     PeersUnavailable,
     StageTimer,
@@ -220,7 +220,7 @@ class EmbeddedLedger:
                 )
         return TxWrites({}, {})
 
-    def evidence_signer(self) -> EvidenceSigner:
+    def evidence_signer(self) -> BundleSigner:
         return self._store.node
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import grpc
+from citydir_verify import BundleSigner
 
 from gateway.api.ledger import (
     BlockRecord,
@@ -25,7 +26,6 @@ from gateway.api.ledger import (
     CommitUnknown,
     EndorsementFailed,
     EventStream,
-    EvidenceSigner,
     Ledger,
     LedgerError,
     PeersUnavailable,
@@ -127,7 +127,7 @@ class DirectoryLedger:
     network: Network
     contract: Contract
     chaincode: str
-    signer: EvidenceSigner
+    signer: BundleSigner
     peer_networks: list[tuple[PeerConfig, Network]] = field(default_factory=list)
     timer: StageTimer = no_timer
     heights: PeerHeights | None = None  # shared by every identity's ledger of one connector
@@ -202,7 +202,7 @@ class DirectoryLedger:
         writes, validation = transaction_writes(self.block_file(number), tx_id, self.chaincode)
         return TxWrites(writes, validation)
 
-    def evidence_signer(self) -> EvidenceSigner:
+    def evidence_signer(self) -> BundleSigner:
         return self.signer
 
     def chaincode_events(self, start_block: int | None, after_tx_id: str | None) -> EventStream:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from citydir_verify import BundleSigner
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -16,7 +17,6 @@ from gateway.api.ledger import (
     BlockRecord,
     ChaincodeError,
     ChaincodeEvent,
-    EvidenceSigner,
     Submitted,
     TxRecord,
     TxWrites,
@@ -128,7 +128,7 @@ class FakeLedger:
     def transaction_writes(self, number: int, tx_id: str) -> TxWrites:
         return TxWrites({}, {})
 
-    def evidence_signer(self) -> EvidenceSigner:
+    def evidence_signer(self) -> BundleSigner:
         raise NotImplementedError("the fake ledger signs nothing")
 
     def chaincode_events(self, start_block: int | None, after_tx_id: str | None) -> FakeEvents:
