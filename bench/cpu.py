@@ -2,7 +2,7 @@
 
 Every process ``network.sh`` starts is a session leader (``setsid``) whose pid is in
 ``$CITYDIR_HOME/pids/<name>.pid``; a process's CPU here is utime+stime (``/proc/<pid>/stat``)
-summed over every live process of its session (gunicorn's workers count for the gateway). The
+summed over every live process of its session (the WSGI server's workers count for the gateway). The
 load generator is this process plus its waited-for children (wrk, the official Node client).
 """
 

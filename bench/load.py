@@ -167,7 +167,7 @@ class Http:
             except (OSError, http.client.HTTPException) as exc:
                 conn.close()
                 self._local.conn = None
-                # The server may close an idle keep-alive connection (gunicorn: after 2 s) just as
+                # The server may close an idle keep-alive connection just as
                 # we reuse it; nothing was processed then, so one retry on a fresh one is safe.
                 stale = isinstance(
                     exc, http.client.RemoteDisconnected | ConnectionResetError | BrokenPipeError

@@ -5,7 +5,7 @@ pyinstrument (a development tool: ``pip install pyinstrument``) samples
     bench/chaincode_cpu.py) for UpdateCatalog and CreateCatalog;
   * our client (``gateway.fabric``): sequential evaluates (GetCatalog) and committed submits;
   * the REST app (``gateway.api``, Flask, in-process through its test client with the real
-    Fabric connector, so no socket/gunicorn noise): GET catalog, list page, access-check, and
+    Fabric connector, so no socket/server noise): GET catalog, list page, access-check, and
     a committed POST /catalogs.
 On the embedded ledger there are no peers for our client: only the REST app is profiled (it
 opens the same SQLite file, which the store allows a few processes on one machine to share).

@@ -2,7 +2,7 @@
 
 Listens on the configuration's ``listen`` address; only loopback unless ``--allow-remote``
 (the gateway signs with the identities it holds, so exposing it is a deliberate choice).
-For production use gunicorn (see ``gateway.wsgi``).
+For production use a WSGI server (``network/gateway.sh`` runs granian; see ``gateway.wsgi``).
 """
 
 from __future__ import annotations

@@ -1,24 +1,28 @@
-"""WSGI entry point: ``app`` reads its configuration from ``$CITYDIR_GATEWAY_CONFIG``.
+"""WSGI entry point: ``app`` reads its configuration from ``$CITYDIR_GATEWAY_CONFIG`` and writes
+its access log (``gateway.accesslog``) to ``$CITYDIR_ACCESS_LOG`` (``-``: stdout, the default;
+``off``; or a file).
 
-Serve with threads, not processes: ``/api/v1/events`` streams are long-lived (each holds a
-thread until its bounded lifetime ends), and one process keeps one set of Fabric connections,
-one block cache and one search index::
+Serve with one worker process and many threads: ``/api/v1/events`` streams are long-lived (each
+holds a thread until its bounded lifetime ends), a committed write holds one for a block or more,
+and one process keeps one set of Fabric connections, one block cache, one read cache and one
+search index. ``network/gateway.sh`` is the reference::
 
     CITYDIR_GATEWAY_CONFIG=$CITYDIR_HOME/gateway/gateway.json \\
-        gunicorn --workers 1 --threads 16 --worker-class gthread --timeout 0 \\
-                 --access-logfile - --access-logformat '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s' \\
-                 --bind 127.0.0.1:8080 'gateway.wsgi:app'
+        granian --interface wsgi --host 127.0.0.1 --port 8080 --workers 1 \\
+                --blocking-threads 320 --no-access-log 'gateway.wsgi:app'
 
-``--timeout 0`` because an SSE response is legitimately silent between heartbeats for the
-gthread worker's watchdog; raise ``--threads`` for more concurrent event streams. Never log
-``%(r)s``, ``%(q)s``, ``%(u)s`` or ``%(f)s`` (request line, query, Basic user, Referer): a
-credential sent in a URL would land in the log (the API refuses one with 400 TOKEN_IN_QUERY,
-but the access log records refused requests too). ``network/gateway.sh`` is the reference.
+Any WSGI server serves it (``gunicorn --threads N --timeout 0 gateway.wsgi:app`` too); if the
+server logs requests itself, never let it log the request line, the query string, a Basic user
+or the Referer: a credential sent in a URL would land in the log.
 """
 
 from __future__ import annotations
 
+import os
+
+from gateway.accesslog import ACCESS_LOG_ENV, with_access_log
 from gateway.app import create_app, warm_up
 
 app = create_app()
+app.wsgi_app = with_access_log(app.wsgi_app, os.environ.get(ACCESS_LOG_ENV))  # type: ignore[method-assign]
 warm_up(app)

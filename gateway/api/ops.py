@@ -21,7 +21,6 @@ bp = Blueprint("ops", __name__)
 log = logging.getLogger(__name__)
 
 
-
 def _ledger_kind() -> str:
     """``fabric`` or ``embedded``: clients (the web page) must be able to say which guarantees hold."""
     return services().config.ledger.kind

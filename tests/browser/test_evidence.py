@@ -40,6 +40,7 @@ from tests.browser.test_web import (
     site,
     wait_js,
 )
+from tests.integration.rest import Headers
 
 # What the page says on the embedded ledger, whatever the server's own words.
 SINGLE_OPERATOR = {"en": "single operator is the only witness", "zh": "唯一的见证者是单一运营方"}
@@ -48,7 +49,7 @@ VERIFY_DONE = "#verify-result, #evidence-result .alert"
 
 def _raw(
     base: str, token: str, path: str, data: bytes | None = None, content_type: str | None = None
-) -> tuple[int, dict[str, str], bytes]:
+) -> tuple[int, Headers, bytes]:
     """A call whose body is bytes (a zip), not JSON."""
     req = urllib.request.Request(
         base + "/api/v1" + path, data=data, method="POST" if data is not None else "GET"
@@ -58,9 +59,9 @@ def _raw(
         req.add_header("Content-Type", content_type)
     try:
         with urllib.request.urlopen(req, timeout=120) as resp:
-            return resp.status, dict(resp.headers), resp.read()
+            return resp.status, Headers(resp.headers.items()), resp.read()
     except urllib.error.HTTPError as exc:
-        return exc.code, dict(exc.headers), exc.read()
+        return exc.code, Headers(exc.headers.items()), exc.read()
 
 
 def _report(answer: Any) -> dict[str, Any]:

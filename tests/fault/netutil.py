@@ -32,6 +32,7 @@ from gateway.fabric import (
     new_private_key_signer,
 )
 from tests.integration.localnet import REPO, LocalNetwork
+from tests.integration.rest import Headers
 
 DOMAIN = "citydir.local"
 ORGS = [("DataBureauMSP", "databureau"), ("CivilAffairsMSP", "civilaffairs"), ("HealthMSP", "health")]
@@ -70,9 +71,9 @@ def rest(
         request.add_header(name, value)
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
-            status, raw, got = response.status, response.read(), dict(response.headers)
+            status, raw, got = response.status, response.read(), Headers(response.headers.items())
     except urllib.error.HTTPError as err:
-        status, raw, got = err.code, err.read(), dict(err.headers)
+        status, raw, got = err.code, err.read(), Headers(err.headers.items())
     try:
         parsed = json.loads(raw) if raw else None
     except ValueError:

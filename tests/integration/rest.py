@@ -13,7 +13,7 @@ import time
 import urllib.error
 import urllib.request
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -29,10 +29,29 @@ ROLES = ("admin", "client")
 BATCH_SETTLE = {"fabric": 1.2, "embedded": 0.1}
 
 
+class Headers(Mapping[str, str]):
+    """Response headers by name, whatever case the server sent them in (HTTP's rule)."""
+
+    def __init__(self, pairs: Iterable[tuple[str, str]]) -> None:
+        self._items = {name.lower(): (name, value) for name, value in pairs}
+
+    def __getitem__(self, name: str) -> str:
+        return self._items[name.lower()][1]
+
+    def __iter__(self) -> Iterator[str]:
+        return (name for name, _ in self._items.values())
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __repr__(self) -> str:
+        return repr(dict(self._items.values()))
+
+
 @dataclass
 class Reply:
     status: int
-    headers: dict[str, str]
+    headers: Headers
     body: bytes
 
     @property
@@ -125,9 +144,9 @@ class Api:
         req = urllib.request.Request(url, data=data, method=method, headers=sent)
         try:
             with urllib.request.urlopen(req, timeout=self.timeout) as resp:
-                return Reply(resp.status, dict(resp.headers.items()), resp.read())
+                return Reply(resp.status, Headers(resp.headers.items()), resp.read())
         except urllib.error.HTTPError as exc:
-            return Reply(exc.code, dict(exc.headers.items()), exc.read())
+            return Reply(exc.code, Headers(exc.headers.items()), exc.read())
 
     def get(self, path: str, **kw: Any) -> Reply:
         return self.request("GET", path, **kw)

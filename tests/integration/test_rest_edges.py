@@ -23,6 +23,7 @@ from tests.integration.rest import (
     HEALTH,
     PREFIX,
     Api,
+    Headers,
     Reply,
     catalog,
     department,
@@ -81,7 +82,7 @@ def send(api: Api, method: str, path: str, body: bytes | None, content_type: str
     try:
         conn.request(method, PREFIX + path, body=body, headers=headers)
         response = conn.getresponse()
-        return Reply(response.status, dict(response.getheaders()), response.read())
+        return Reply(response.status, Headers(response.getheaders()), response.read())
     finally:
         conn.close()
 
