@@ -16,23 +16,24 @@ from __future__ import annotations
 import contextlib
 import os
 import time
-from collections.abc import Callable, Iterable
-from typing import Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 _PATH_SAFE = "/:@!$&'()*+,;=-._~"
 ACCESS_LOG_ENV = "CITYDIR_ACCESS_LOG"  # "-" (stdout, the default), "off", or a file path
 
 
 class AccessLog:
-    def __init__(self, app: WSGIApp, fd: int) -> None:
+    def __init__(self, app: WSGIApplication, fd: int) -> None:
         self._app = app
         self._fd = fd
         self._second = -1
         self._stamp = ""
 
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         seen: list[Any] = []
 
         def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
@@ -44,7 +45,7 @@ class AccessLog:
         finally:
             self._write(environ, seen)
 
-    def _write(self, environ: dict[str, Any], seen: list[Any]) -> None:
+    def _write(self, environ: WSGIEnvironment, seen: list[Any]) -> None:
         status = seen[0].split(" ", 1)[0] if seen else "500"
         size = next((v for k, v in seen[1] if k.lower() == "content-length"), "-") if seen else "-"
         agent = environ.get("HTTP_USER_AGENT", "-").replace('"', "'")
@@ -69,7 +70,7 @@ class AccessLog:
         return self._stamp
 
 
-def with_access_log(app: WSGIApp, target: str | None) -> WSGIApp:
+def with_access_log(app: WSGIApplication, target: str | None) -> WSGIApplication:
     """``app`` logging to ``target``: ``-`` or None for stdout, ``off`` for no log, else a file
     (appended to, created if missing)."""
     if target == "off":

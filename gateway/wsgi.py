@@ -23,6 +23,6 @@ import os
 from gateway.accesslog import ACCESS_LOG_ENV, with_access_log
 from gateway.app import create_app, warm_up
 
-app = create_app()
-app.wsgi_app = with_access_log(app.wsgi_app, os.environ.get(ACCESS_LOG_ENV))  # type: ignore[method-assign]
-warm_up(app)
+flask_app = create_app()
+warm_up(flask_app)
+app = with_access_log(flask_app, os.environ.get(ACCESS_LOG_ENV))

@@ -48,7 +48,7 @@ class Reply:
     status: int
     body: Any
     raw: bytes
-    headers: dict[str, str]
+    headers: Headers
 
 
 def rest(

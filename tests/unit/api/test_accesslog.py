@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+import werkzeug.test
 from flask import Flask
 
 from gateway.accesslog import AccessLog, with_access_log
@@ -26,9 +27,17 @@ def _serve(app: Callable[..., Iterable[bytes]], tmp_path: Path, **environ: Any) 
         "REQUEST_METHOD": "GET", "SCRIPT_NAME": "", "PATH_INFO": "/api/v1/x", "QUERY_STRING": "",
         "SERVER_PROTOCOL": "HTTP/1.1", "REMOTE_ADDR": "127.0.0.1", **environ,
     }  # fmt: skip
-    body = b"".join(wrapped(env, lambda status, headers, exc=None: started.append(status)))
+
+    def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+        started.append(status)
+
+    body = b"".join(wrapped(env, start))
     assert body == b"ok" and started
     return log.read_text().splitlines()
+
+
+def _never_called(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+    raise AssertionError("the app failed before it started a response")
 
 
 def _ok(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
@@ -71,7 +80,7 @@ def test_a_failing_app_is_logged_as_500_and_still_raises(tmp_path: Path) -> None
     log = tmp_path / "access.log"
     wrapped = with_access_log(broken, str(log))
     try:
-        wrapped({"REQUEST_METHOD": "GET", "PATH_INFO": "/"}, lambda *a: None)
+        wrapped({"REQUEST_METHOD": "GET", "PATH_INFO": "/"}, _never_called)
     except RuntimeError:
         pass
     else:
@@ -88,9 +97,10 @@ def test_off_is_no_wrapper_and_a_flask_app_logs_through_it(tmp_path: Path) -> No
         return "ok"
 
     log = tmp_path / "flask.log"
-    app.wsgi_app = with_access_log(app.wsgi_app, str(log))  # type: ignore[method-assign]
-    assert app.test_client().get("/hello?token=zzz").status_code == 200
-    assert app.test_client().get("/nowhere").status_code == 404
+    logged = with_access_log(app, str(log))
+    client = werkzeug.test.Client(logged)
+    assert client.get("/hello?token=zzz").status_code == 200
+    assert client.get("/nowhere").status_code == 404
     text = log.read_text()
     assert '"GET /hello HTTP/1.1" 200 2 ' in text and '"GET /nowhere HTTP/1.1" 404 ' in text
     assert "zzz" not in text
