@@ -207,4 +207,8 @@ def submit(function: str, arg: Mapping[str, Any], status: int = 201) -> Response
     if result.block is not None:
         svc.provenance.hint(result.tx_id, result.block)
         svc.reads.wrote(g.identity.key_id, result.block)
+        if "Catalog" in function:  # committed: search finds it now, and its event costs no read
+            for catalog in result.data if isinstance(result.data, list) else [result.data]:
+                if isinstance(catalog, Mapping):
+                    svc.index.offer(catalog)
     return jsonify({"data": add_blocks(result.data), "tx_id": result.tx_id, "block": result.block}), status

@@ -86,7 +86,7 @@ def _search(text: str, filters: dict[str, str]) -> ResponseReturnValue:
             if exc.code in (ErrorCode.NOT_FOUND, ErrorCode.FORBIDDEN):
                 continue
             raise
-        index.upsert(catalog)  # the ledger's answer is fresher than the index
+        index.offer(catalog)  # the ledger's answer, unless the index holds a later version
         if _matches(catalog, filters):
             items.append(catalog)
     next_bookmark = f"{_SEARCH_BOOKMARK}{position}" if position < len(hits) else ""

@@ -67,12 +67,14 @@ class _Doc:
     title: str
     text: str
     terms: Terms
+    version: int | None  # the catalog's own version counter, when it has one
 
 
 def _document(catalog: Mapping[str, Any]) -> _Doc:
     title = " ".join(s for key in _TITLE_KEYS for s in _strings(catalog.get(key))).lower()
     text = " ".join(_strings(catalog)).lower()
-    return _Doc(title, text, tokenize(text))
+    version = catalog.get("version")
+    return _Doc(title, text, tokenize(text), version if isinstance(version, int) else None)
 
 
 class CatalogIndex:
@@ -105,6 +107,28 @@ class CatalogIndex:
             doc = _document(catalog)
             with self._lock:
                 self._docs[catalog_id] = doc
+
+    def offer(self, catalog: Mapping[str, Any]) -> None:
+        """Index this version of a catalog unless a newer one is indexed already (a committed
+        write's own answer, or a read after an event: either may arrive after a later version)."""
+        catalog_id = catalog.get("id")
+        if not isinstance(catalog_id, str):
+            return
+        doc = _document(catalog)
+        with self._lock:
+            held = self._docs.get(catalog_id)
+            if held is None or held.version is None or doc.version is None or doc.version > held.version:
+                self._docs[catalog_id] = doc
+
+    def holds(self, catalog_id: str, version: Any) -> bool:
+        """Whether the index has this catalog at ``version`` or later."""
+        held = self._docs.get(catalog_id)
+        return (
+            isinstance(version, int)
+            and held is not None
+            and held.version is not None
+            and held.version >= version
+        )
 
     def remove(self, catalog_id: str) -> None:
         with self._lock:
@@ -191,8 +215,10 @@ class CatalogIndex:
             self.load(ledger)  # a batch whose payload does not list its ids
             return
         for catalog_id in ids:
+            if self.holds(catalog_id, payload.get("version")):
+                continue  # this gateway's own write indexed it from its answer (``offer``)
             try:
-                self.upsert(ledger.query("GetCatalog", {"id": catalog_id}))
+                self.offer(ledger.query("GetCatalog", {"id": catalog_id}))
             except ChaincodeError as exc:
                 if exc.code == ErrorCode.NOT_FOUND:
                     self.remove(catalog_id)

@@ -155,3 +155,44 @@ def test_every_followed_event_reaches_the_listeners() -> None:
         assert seen == [(8, tx(2)), (9, tx(3))]
     finally:
         index.close()
+
+
+def test_a_version_the_index_holds_is_not_read_again_and_never_goes_back() -> None:
+    # A gateway's own committed write is indexed from its answer; its event then costs no read.
+    ledger = FakeLedger()
+    ledger.answers["GetCatalog"] = lambda arg: _catalog("bus-routes", "公交线路", "Bus routes", version=2)
+    index = _index()
+    index.offer(_catalog("bus-routes", "夜班公交", "Night buses", version=3))
+    index.apply(
+        ledger,
+        ChaincodeEvent(9, tx(3), "CatalogUpdated", {"entity": "catalog", "id": "bus-routes", "version": 3}),
+    )
+    assert ledger.queries == [] and index.search("夜班") == ["bus-routes"]
+    # An older version (a late answer, or a read that raced a later write) does not replace it.
+    index.offer(_catalog("bus-routes", "公交线路", "Bus routes", version=2))
+    assert index.search("夜班") == ["bus-routes"]
+    # An event for a version the index does not hold yet is read from the ledger.
+    index.apply(
+        ledger,
+        ChaincodeEvent(10, tx(4), "CatalogUpdated", {"entity": "catalog", "id": "bus-routes", "version": 4}),
+    )
+    assert ledger.queries == [("GetCatalog", {"id": "bus-routes"})]
+    assert index.search("夜班") == ["bus-routes"]  # the read answered version 2: older, not kept
+
+
+def test_a_committed_catalog_write_is_searchable_at_once(env: Env) -> None:
+    # Indexed from the write's own answer, before (and without) its event being followed.
+    old = {
+        k: v for k, v in _catalog("bus-routes", "公交线路", "Bus routes", version=4).items() if k != "ledger"
+    }
+    new = {**old, "title": {"zh": "夜班公交", "en": "Night buses"}, "version": 5}
+    current = {"bus-routes": old}
+    env.health.answers["ListCatalogs"] = {"items": [old], "bookmark": "", "count": 1}
+    env.health.answers["GetCatalog"] = lambda arg: current[arg["id"]]
+    env.health.answers["UpdateCatalog"] = lambda arg: current.update({"bus-routes": new}) or new
+    client = env.client()
+    assert [c["id"] for c in client.get("/api/v1/catalogs?q=公交").get_json()["data"]] == ["bus-routes"]
+    assert client.get("/api/v1/catalogs?q=夜班").get_json()["data"] == []
+    assert client.patch("/api/v1/catalogs/bus-routes", json={"description": "x"}).status_code == 200
+    found = client.get("/api/v1/catalogs?q=夜班").get_json()
+    assert [c["id"] for c in found["data"]] == ["bus-routes"]
