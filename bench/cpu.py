@@ -9,6 +9,7 @@ load generator is this process plus its waited-for children (wrk, the official N
 from __future__ import annotations
 
 import os
+import re
 import resource
 import time
 from collections.abc import Callable
@@ -69,11 +70,51 @@ class CpuSampler:
         values["load-generator"] = me.ru_utime + me.ru_stime + children.ru_utime + children.ru_stime
         return values
 
+    def chaincode_logs(self) -> dict[Path, int]:
+        """Each chaincode server's log and its size now: where a point's executions start."""
+        found: dict[Path, int] = {}
+        for path in sorted((self.home / "logs").glob("ccaas*.log")):
+            try:
+                found[path] = path.stat().st_size
+            except OSError:
+                continue
+        return found
+
     def measure(self, run: Callable[[], T], ops: Callable[[T], int]) -> tuple[T, dict[str, Any]]:
+        logs = self.chaincode_logs()
         before, started = self.sample(), time.monotonic()
         result = run()
         after, elapsed = self.sample(), time.monotonic() - started
-        return result, summarize(before, after, elapsed, ops(result))
+        summary = summarize(before, after, elapsed, ops(result))
+        if logs:
+            summary["chaincode_executions"] = executions_since(logs)
+            chaincode = summary["by_role"].get("chaincode")
+            total = summary["chaincode_executions"]["total"]
+            if chaincode is not None:
+                chaincode["ms_per_execution"] = round(chaincode["cpu_s"] / total * 1000, 3) if total else None
+        return result, summary
+
+
+# The chaincode server logs one line per transaction it runs (chaincode/shim/transaction.py):
+# "[<tx>] TRANSACTION <function> on <channel> -> <status> in <ms> ms". Every execution counts:
+# each endorsement (one per endorsing org) and each evaluate, the gateway's own reads included.
+_EXECUTION = re.compile(rb"\] (?:TRANSACTION|INIT) (\S+) on ")
+
+
+def executions_since(logs: dict[Path, int]) -> dict[str, Any]:
+    """Transactions the chaincode servers ran since ``logs`` (path -> size) was taken, by function."""
+    by_function: dict[str, int] = {}
+    for path, offset in logs.items():
+        try:
+            with path.open("rb") as f:
+                f.seek(offset)
+                tail = f.read()
+        except OSError:
+            continue
+        for match in _EXECUTION.finditer(tail):
+            name = match.group(1).decode("utf-8", "replace")
+            by_function[name] = by_function.get(name, 0) + 1
+    return {"total": sum(by_function.values()), "by_function": dict(sorted(by_function.items()))}
 
 
 def summarize(before: dict[str, float], after: dict[str, float], elapsed: float, ops: int) -> dict[str, Any]:

@@ -122,6 +122,28 @@ def cpu_table(points: list[dict[str, Any]]) -> list[str]:
     return out
 
 
+def executions_table(points: list[dict[str, Any]]) -> list[str]:
+    """Chaincode CPU per execution: the servers' CPU over a point / the transactions they logged."""
+    rows = [p for p in points if (p.get("cpu") or {}).get("chaincode_executions", {}).get("total")]
+    if not rows:
+        return ["(not recorded: no chaincode server logs, e.g. on the embedded ledger)"]
+    out = [
+        "| op | client | conc. | chaincode CPU ms per execution | executions per call "
+        "| executions by function |",
+        "|---|---|---|---|---|---|",
+    ]
+    for p in rows:
+        runs = p["cpu"]["chaincode_executions"]
+        per_call = runs["total"] / p["ok"] if p.get("ok") else None
+        functions = ", ".join(f"{name} {n}" for name, n in runs["by_function"].items())
+        cc = p["cpu"]["by_role"].get("chaincode", {})
+        out.append(
+            f"| {p['op']} | {p['client']} | {p['concurrency']} | {_f(cc.get('ms_per_execution'), 2)} | "
+            f"{_f(per_call, 2)} | {functions} |"
+        )
+    return out
+
+
 def chaincode_cpu_table(cc: dict[str, Any]) -> list[str]:
     paths = cc["paths"]
     out = [
@@ -180,6 +202,12 @@ def markdown(results: dict[str, Any]) -> str:
             "",
         ]
         lines += cpu_table(points)
+        lines += [
+            "",
+            "## Chaincode CPU per execution (each endorsement and each evaluate is one execution)",
+            "",
+        ]
+        lines += executions_table(points)
         lines.append("")
     cc = s.get("chaincode_cpu")
     if cc:
