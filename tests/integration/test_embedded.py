@@ -97,7 +97,7 @@ def _dead(pid: int) -> bool:
 
 
 def kill_gateway(net: LocalNetwork) -> None:
-    """SIGKILL the gateway's whole process group (gunicorn's master and worker), as a crash would,
+    """SIGKILL the gateway's whole process group (the server's main process and its worker), as a crash would,
     and wait until it is dead and its port free.
 
     The crash leaves its pid file behind, which is removed here: network.sh trusts ``kill -0``,
