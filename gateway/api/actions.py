@@ -172,22 +172,45 @@ def read_history(function: str, arg: Mapping[str, Any]) -> ResponseReturnValue:
 def submit(function: str, arg: Mapping[str, Any], status: int = 201) -> ResponseReturnValue:
     """Submit as the caller; wait for the commit unless ``?wait=false``.
 
-    On an MVCC conflict the whole endorse→submit is re-run (a fresh proposal, so a fresh tx id);
-    the chaincode refuses a duplicate create itself, so a retry cannot write twice. Retries wait
-    a random time up to a doubling bound: writers that conflicted in one block then spread over
-    the next ones instead of conflicting again together (one key, e.g. a catalog's grant
-    register, takes one write per block).
+    A catalog's write answer feeds the search index (``CatalogIndex.begin_write``): its event
+    then costs no read of the catalog.
     """
     validate_argument(function, arg)
     wait = query_args().get("wait", True)
+    svc = services()
+    catalog_id = arg.get("id") if "Catalog" in function and isinstance(arg.get("id"), str) else None
+    if catalog_id is None:
+        result = _submit_retrying(function, arg, wait)
+    else:
+        svc.index.begin_write(catalog_id)
+        answer: Mapping[str, Any] | None = None
+        try:
+            result = _submit_retrying(function, arg, wait)
+            if result.block is not None and isinstance(result.data, Mapping):
+                answer = result.data  # committed: search finds it now
+        finally:
+            svc.index.end_write(catalog_id, answer)
+    if not wait:
+        return jsonify({"tx_id": result.tx_id}), 202, {"Location": f"/api/v1/transactions/{result.tx_id}"}
+    if result.block is not None:
+        svc.provenance.hint(result.tx_id, result.block)
+        svc.reads.wrote(g.identity.key_id, result.block)
+    return jsonify({"data": add_blocks(result.data), "tx_id": result.tx_id, "block": result.block}), status
+
+
+def _submit_retrying(function: str, arg: Mapping[str, Any], wait: bool) -> Submitted:
+    """On an MVCC conflict the whole endorse→submit is re-run (a fresh proposal, so a fresh tx id);
+    the chaincode refuses a duplicate create itself, so a retry cannot write twice. Retries wait
+    a random time up to a doubling bound: writers that conflicted in one block then spread over
+    the next ones instead of conflicting again together (one key, e.g. a catalog's grant
+    register, takes one write per block)."""
     svc = services()
     limits = svc.config.limits
     retries = limits.mvcc_retries
     attempt, race_retried = 0, False
     while True:
         try:
-            result: Submitted = ledger().submit(function, arg, wait=wait)
-            break
+            return ledger().submit(function, arg, wait=wait)
         except (TransactionInvalid, EndorsementFailed) as exc:
             # Retried like a conflict: an MVCC conflict, and peers whose endorsements differed
             # because one was a block ahead. A policy failure of our own, honestly endorsed
@@ -202,13 +225,3 @@ def submit(function: str, arg: Mapping[str, Any], status: int = 201) -> Response
             attempt += 1
             svc.metrics.count_retry(function)
             time.sleep(random.uniform(0, min(limits.mvcc_backoff_cap, limits.mvcc_backoff_base * 2**attempt)))
-    if not wait:
-        return jsonify({"tx_id": result.tx_id}), 202, {"Location": f"/api/v1/transactions/{result.tx_id}"}
-    if result.block is not None:
-        svc.provenance.hint(result.tx_id, result.block)
-        svc.reads.wrote(g.identity.key_id, result.block)
-        if "Catalog" in function:  # committed: search finds it now, and its event costs no read
-            for catalog in result.data if isinstance(result.data, list) else [result.data]:
-                if isinstance(catalog, Mapping):
-                    svc.index.offer(catalog)
-    return jsonify({"data": add_blocks(result.data), "tx_id": result.tx_id, "block": result.block}), status

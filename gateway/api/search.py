@@ -92,6 +92,10 @@ class CatalogIndex:
         self._on_follow = on_follow or (lambda block: None)
         self._on_lost = on_lost or (lambda: None)
         self._docs: dict[str, _Doc] = {}
+        # This gateway's writes in flight, by catalog, and the latest version an event announced
+        # for one meanwhile (-1: unknown): the write's answer is read when it ends, not the event.
+        self._writing: dict[str, int] = {}
+        self._deferred: dict[str, int] = {}
         self._lock = threading.Lock()
         self._build_lock = threading.Lock()
         self._ready = False
@@ -129,6 +133,40 @@ class CatalogIndex:
             and held.version is not None
             and held.version >= version
         )
+
+    def begin_write(self, catalog_id: str) -> None:
+        """A write of this catalog is in flight here: its answer will be offered (``end_write``)."""
+        with self._lock:
+            self._writing[catalog_id] = self._writing.get(catalog_id, 0) + 1
+
+    def end_write(self, catalog_id: str, answer: Mapping[str, Any] | None) -> None:
+        """The write ended: index its committed answer (None: it did not commit here), then read
+        the catalog if an event announced a version the index still lacks."""
+        if answer is not None:
+            self.offer(answer)
+        with self._lock:
+            left = self._writing.get(catalog_id, 1) - 1
+            if left > 0:
+                self._writing[catalog_id] = left
+                return
+            self._writing.pop(catalog_id, None)
+            announced = self._deferred.pop(catalog_id, None)
+        if announced is not None and self._provider is not None and not self.holds(catalog_id, announced):
+            try:  # on the writer's thread: its own answer must not fail for the index's sake
+                ledger = self._provider()
+                if ledger is not None:
+                    self._read(ledger, catalog_id)
+            except Exception:
+                log.warning("catalog index: reading %s after a write failed", catalog_id, exc_info=True)
+
+    def _defer(self, catalog_id: str, version: Any) -> bool:
+        """Whether a write of this catalog is in flight here; if so, remember the event's version."""
+        with self._lock:
+            if catalog_id not in self._writing:
+                return False
+            known = version if isinstance(version, int) else -1
+            self._deferred[catalog_id] = max(self._deferred.get(catalog_id, known), known)
+            return True
 
     def remove(self, catalog_id: str) -> None:
         with self._lock:
@@ -215,15 +253,20 @@ class CatalogIndex:
             self.load(ledger)  # a batch whose payload does not list its ids
             return
         for catalog_id in ids:
-            if self.holds(catalog_id, payload.get("version")):
-                continue  # this gateway's own write indexed it from its answer (``offer``)
-            try:
-                self.offer(ledger.query("GetCatalog", {"id": catalog_id}))
-            except ChaincodeError as exc:
-                if exc.code == ErrorCode.NOT_FOUND:
-                    self.remove(catalog_id)
-                else:
-                    raise
+            version = payload.get("version")
+            # This gateway's own write indexes it from its answer (``offer``), or will.
+            if self.holds(catalog_id, version) or self._defer(catalog_id, version):
+                continue
+            self._read(ledger, catalog_id)
+
+    def _read(self, ledger: Ledger, catalog_id: str) -> None:
+        try:
+            self.offer(ledger.query("GetCatalog", {"id": catalog_id}))
+        except ChaincodeError as exc:
+            if exc.code == ErrorCode.NOT_FOUND:
+                self.remove(catalog_id)
+            else:
+                raise
 
     def _follow(self, start_block: int) -> None:
         block: int | None = start_block

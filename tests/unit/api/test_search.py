@@ -196,3 +196,33 @@ def test_a_committed_catalog_write_is_searchable_at_once(env: Env) -> None:
     assert client.patch("/api/v1/catalogs/bus-routes", json={"description": "x"}).status_code == 200
     found = client.get("/api/v1/catalogs?q=夜班").get_json()
     assert [c["id"] for c in found["data"]] == ["bus-routes"]
+
+
+def test_an_event_during_this_gateways_write_waits_for_the_writes_answer() -> None:
+    # The event of a write often arrives before the write's own answer: it is not read then.
+    ledger = FakeLedger()
+    newer = _catalog("bus-routes", "通宵公交", "All-night buses", version=7)
+    ledger.answers["GetCatalog"] = lambda arg: newer
+    index = CatalogIndex(lambda: ledger)
+    for catalog in CATALOGS:
+        index.upsert(catalog)
+
+    def updated(version: int) -> ChaincodeEvent:
+        payload = {"entity": "catalog", "id": "bus-routes", "version": version}
+        return ChaincodeEvent(9, tx(version), "CatalogUpdated", payload)
+
+    index.begin_write("bus-routes")
+    index.apply(ledger, updated(6))
+    assert ledger.queries == []  # deferred to the write's end
+    index.end_write("bus-routes", _catalog("bus-routes", "夜班公交", "Night buses", version=6))
+    assert ledger.queries == [] and index.search("夜班") == ["bus-routes"]
+    # Another gateway's later write announced meanwhile: the answer is older, so it is read.
+    index.begin_write("bus-routes")
+    index.apply(ledger, updated(7))
+    index.end_write("bus-routes", None)  # this write did not commit
+    assert ledger.queries == [("GetCatalog", {"id": "bus-routes"})]
+    assert index.search("通宵") == ["bus-routes"]
+    # With no write in flight, an event is read at once.
+    ledger.answers["GetCatalog"] = lambda arg: _catalog("bus-routes", "公交线路", "Bus routes", version=8)
+    index.apply(ledger, updated(8))
+    assert len(ledger.queries) == 2 and index.search("公交线路") == ["bus-routes"]
