@@ -400,14 +400,7 @@ class Bench:
         peer = LocalPeer(sim)
         reply = run_transaction(self.contract, message, peer, self.features)
         self.peer_cpu += peer.cpu
-        for name, n in peer.messages.items():
-            self.messages[name] = self.messages.get(name, 0) + n
-        if reply.type != MessageType.COMPLETED:
-            return Response(500, message=bytes(reply.payload).decode())
-        result = protos.proposal_response.Response.FromString(reply.payload)
-        if result.status == 200:
-            self.state.apply(sim)
-        return Response(result.status, message=result.message, payload=bytes(result.payload))
+        return self._completed(reply, sim, peer)
 
     def server_path(self, creator: bytes, function: str, arg: dict[str, Any]) -> Response:
         if self.grpc_peer is None:
@@ -417,6 +410,10 @@ class Bench:
         sim = _PeerSimulator(self.state, args, creator, tx_id, at, CHANNEL)
         peer = LocalPeer(sim)
         reply = self.grpc_peer.execute(transaction_message(tx_id, at, creator, args), peer)
+        return self._completed(reply, sim, peer)
+
+    def _completed(self, reply: Any, sim: _PeerSimulator, peer: LocalPeer) -> Response:
+        """The chaincode's final message as a Response; a successful one's writes are applied."""
         for name, n in peer.messages.items():
             self.messages[name] = self.messages.get(name, 0) + n
         if reply.type != MessageType.COMPLETED:
