@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from tests.integration.localnet import LocalNetwork, fabric_unavailable_reason, free_base_port
+from tests.integration.localnet import LocalNetwork, fabric_unavailable_reason, running
 
 LEDGERS = ("embedded", "fabric")
 
@@ -38,23 +38,15 @@ def fabric() -> None:
 @pytest.fixture(scope="session")
 def directory_network(fabric: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalNetwork]:
     """One network with the directory chaincode and the gateway (no demo seed), shared by all suites."""
-    net = LocalNetwork(tmp_path_factory.mktemp("citydir-net"), free_base_port())
-    try:
-        net.up("--no-seed")
+    with running(tmp_path_factory.mktemp("citydir-net"), "--no-seed") as net:
         yield net
-    finally:
-        net.remove()
 
 
 @pytest.fixture(scope="session")
 def embedded_network(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalNetwork]:
     """The gateway on the embedded ledger (no demo seed), shared by all suites."""
-    net = LocalNetwork(tmp_path_factory.mktemp("citydir-embedded"), free_base_port(), ledger="embedded")
-    try:
-        net.up("--no-seed")
+    with running(tmp_path_factory.mktemp("citydir-embedded"), "--no-seed", ledger="embedded") as net:
         yield net
-    finally:
-        net.remove()
 
 
 @pytest.fixture(scope="session", params=LEDGERS)

@@ -43,7 +43,7 @@ from tests.fault.netutil import (
     wait_peer_answers,
     wait_port,
 )
-from tests.integration.localnet import REPO, LocalNetwork, free_base_port
+from tests.integration.localnet import REPO, LocalNetwork, running
 
 pytestmark = pytest.mark.integration
 
@@ -62,12 +62,8 @@ LOAD_RESPONSIBILITY = "load-civil-duty"
 
 @pytest.fixture(scope="module")
 def fault_network(fabric: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalNetwork]:
-    net = LocalNetwork(tmp_path_factory.mktemp("citydir-fault"), free_base_port())
-    try:
-        net.up("--no-seed")
+    with running(tmp_path_factory.mktemp("citydir-fault"), "--no-seed") as net:
         yield net
-    finally:
-        net.remove()
 
 
 # --- the load --------------------------------------------------------------------------------------

@@ -11,19 +11,15 @@ from dataclasses import dataclass
 
 import pytest
 
-from tests.integration.localnet import LocalNetwork, free_base_port
+from tests.integration.localnet import LocalNetwork, running
 from tests.integration.rest import Api, Reply
 
 
 # Package scope: torn down after the last growth test, not kept up while the other suites run.
 @pytest.fixture(scope="package")
 def per_org_network(fabric: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalNetwork]:
-    net = LocalNetwork(tmp_path_factory.mktemp("citydir-growth"), free_base_port())
-    try:
-        net.up("--gateway-per-org", "--no-seed")
+    with running(tmp_path_factory.mktemp("citydir-growth"), "--gateway-per-org", "--no-seed") as net:
         yield net
-    finally:
-        net.remove()
 
 
 @dataclass(frozen=True)

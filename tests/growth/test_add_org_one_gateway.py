@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.integration.localnet import LocalNetwork, free_base_port
+from tests.integration.localnet import LocalNetwork, running
 from tests.integration.rest import Api, department, responsibility, unique
 
 BUREAU, NEW = "DataBureauMSP", "TransportMSP"
@@ -20,14 +20,10 @@ BUREAU, NEW = "DataBureauMSP", "TransportMSP"
 def grown(
     fabric: None, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[LocalNetwork, dict[str, str]]]:
-    net = LocalNetwork(tmp_path_factory.mktemp("citydir-grow1"), free_base_port())
-    try:
-        net.up("--no-seed")
+    with running(tmp_path_factory.mktemp("citydir-grow1"), "--no-seed") as net:
         before = json.loads((net.home / "gateway" / "tokens.json").read_text())
         net.run("add-org", "Transport", "--peers", "2")
         yield net, before[BUREAU]
-    finally:
-        net.remove()
 
 
 def same_height(net: LocalNetwork, timeout: float = 30.0) -> bool:

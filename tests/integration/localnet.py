@@ -12,6 +12,8 @@ import os
 import shutil
 import socket
 import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -171,6 +173,18 @@ class LocalNetwork:
     def remove(self) -> None:
         self.down()
         shutil.rmtree(self.home, ignore_errors=True)
+
+
+@contextmanager
+def running(home: Path, *flags: str, ledger: str = "fabric") -> Iterator[LocalNetwork]:
+    """A network of its own on a free base port, ``up`` with ``flags``; removed (stopped, its state
+    deleted) afterwards, also when ``up`` failed half-way."""
+    net = LocalNetwork(home, free_base_port(), ledger=ledger)
+    try:
+        net.up(*flags)
+        yield net
+    finally:
+        net.remove()
 
 
 def fabric_bin() -> str:

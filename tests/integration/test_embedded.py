@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from tests.integration.localnet import LocalNetwork, free_base_port, port_free
+from tests.integration.localnet import LocalNetwork, port_free, running
 from tests.integration.rest import BUREAU, Api, Reply, SseStream, catalog, department, responsibility, unique
 
 WRITERS = 4
@@ -33,14 +33,8 @@ DEADLINE = 30.0
 @pytest.fixture(scope="module")
 def net(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalNetwork]:
     """This module's own embedded gateway; removed (stopped, state deleted) at the end."""
-    network = LocalNetwork(
-        tmp_path_factory.mktemp("embedded-durability"), free_base_port(), ledger="embedded"
-    )
-    try:
-        network.up("--no-seed")
+    with running(tmp_path_factory.mktemp("embedded-durability"), "--no-seed", ledger="embedded") as network:
         yield network
-    finally:
-        network.remove()
 
 
 @pytest.fixture(scope="module")

@@ -39,7 +39,7 @@ from tests.integration.directory_client import (
     responsibility,
 )
 from tests.integration.forgery import FORGED_RESULT, replace_chaincode_server, stop
-from tests.integration.localnet import LocalNetwork, free_base_port
+from tests.integration.localnet import LocalNetwork, running
 
 CIVIL_DEPT = "forge-civil"
 
@@ -48,12 +48,8 @@ CATALOG = "forge-health-records"
 
 @pytest.fixture(scope="module")
 def net(fabric: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalNetwork]:
-    network = LocalNetwork(tmp_path_factory.mktemp("citydir-forgery"), free_base_port())
-    try:
-        network.up("--no-seed", "--no-gateway")
+    with running(tmp_path_factory.mktemp("citydir-forgery"), "--no-seed", "--no-gateway") as network:
         yield network
-    finally:
-        network.remove()
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.integration.localnet import NETWORK_SH, LocalNetwork, free_base_port, port_free
+from tests.integration.localnet import NETWORK_SH, LocalNetwork, port_free, running
 
 ORGS = [("databureau", "DataBureauMSP"), ("civilaffairs", "CivilAffairsMSP"), ("health", "HealthMSP")]
 
@@ -17,12 +17,8 @@ ORGS = [("databureau", "DataBureauMSP"), ("civilaffairs", "CivilAffairsMSP"), ("
 @pytest.fixture(scope="module")
 def network(fabric: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalNetwork]:
     # Non-default base port and its own state dir: runs beside a developer's network.
-    net = LocalNetwork(tmp_path_factory.mktemp("citydir-network"), free_base_port())
-    try:
-        net.up("--no-seed", "--no-gateway")
+    with running(tmp_path_factory.mktemp("citydir-network"), "--no-seed", "--no-gateway") as net:
         yield net
-    finally:
-        net.remove()
 
 
 def peer_cli(net: LocalNetwork, org: int, *args: str) -> subprocess.CompletedProcess[str]:
