@@ -3,6 +3,11 @@ admin web page (``gateway.web``, a client of the API like any other), side by si
 
 ``create_app`` builds the per-app services once (``gateway.api.services``) and registers both;
 ``warm_up`` starts what should not wait for the first request.
+
+A gateway may run as several worker processes (``network/gateway.sh``). What a request in one must
+see of another's is kept in their shared run directory: each caller's last write (for reading its
+own writes), the metrics, and the import jobs. The rest (Fabric connections, the read cache, the
+search index, the block cache) is each worker's own, each fed by its own event stream.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ import logging
 import threading
 import time
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, g, request
@@ -20,6 +26,7 @@ from gateway.api import BLUEPRINTS
 from gateway.api.auth import refuse_credentials_in_query
 from gateway.api.errors import register_error_handlers
 from gateway.api.ledger import ChaincodeEvent, LedgerFactory
+from gateway.api.marks import SharedWriteMarks, WriteMarks
 from gateway.api.metrics import Metrics
 from gateway.api.provenance import Provenance
 from gateway.api.readcache import ReadCache
@@ -29,6 +36,8 @@ from gateway.api.services import EXTENSION, Services
 from gateway.ckan import ckan_bp
 from gateway.config import GatewayConfig, load_config, parse_config
 from gateway.dcat import bp as dcat_bp
+from gateway.imports.jobs import EXTENSION as IMPORTS
+from gateway.imports.jobs import Jobs
 from gateway.ledgers import connector_for
 from gateway.web import web_bp
 
@@ -36,11 +45,14 @@ log = logging.getLogger(__name__)
 
 
 def create_app(
-    config: Mapping[str, Any] | GatewayConfig | None = None, ledger_factory: LedgerFactory | None = None
+    config: Mapping[str, Any] | GatewayConfig | None = None,
+    ledger_factory: LedgerFactory | None = None,
+    run_dir: Path | None = None,
 ) -> Flask:
     """``config``: the parsed gateway configuration (a dict as in ``gateway.config``), or None to
     read ``$CITYDIR_GATEWAY_CONFIG``. ``ledger_factory``: identity → Ledger; the real Fabric
-    or embedded connector the configuration names by default, a fake in unit tests."""
+    or embedded connector the configuration names by default, a fake in unit tests.
+    ``run_dir``: the directory this gateway's worker processes share; None: one process."""
     if config is None:
         gateway_config = load_config()
     elif isinstance(config, GatewayConfig):
@@ -53,9 +65,11 @@ def create_app(
     app.json.ensure_ascii = False  # type: ignore[attr-defined]  # zh names stay readable
     app.json.sort_keys = False  # type: ignore[attr-defined]
 
-    metrics = Metrics()
+    if run_dir is not None:
+        run_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    metrics = Metrics(run_dir / "metrics" if run_dir else None)
     provenance = Provenance(gateway_config.limits.block_cache_size)
-    reads = ReadCache()
+    reads = ReadCache(marks=SharedWriteMarks(run_dir / "write-marks") if run_dir else WriteMarks())
     svc = Services(
         config=gateway_config,
         ledger_factory=ledger_factory or connector_for(gateway_config, timer=metrics.observe_fabric),
@@ -73,6 +87,7 @@ def create_app(
         schemas=ARGUMENT_SCHEMAS,
     )
     app.extensions[EXTENSION] = svc
+    app.extensions[IMPORTS] = Jobs(run_dir / "imports" if run_dir else None)
 
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint, url_prefix=API_PREFIX)

@@ -13,14 +13,20 @@ cd "$REPO_DIR"
 # 127.0.0.1:<same port> to it for the developer.
 bind=127.0.0.1
 [[ -n "$org" ]] && bind=$(org_host "$org")
-# granian: the HTTP/1.1 side (parsing, keep-alive, writing) runs in Rust, so the Python worker
-# spends its one core on the app: about 3x the requests per CPU second of gunicorn's gthread
+# granian: the HTTP/1.1 side (parsing, keep-alive, writing) runs in Rust, so the Python workers
+# spend their cores on the app: about 3x the requests per CPU second of gunicorn's gthread
 # worker, whose parsing and access logging took more of it than Flask did. The access log is
 # the app's own (gateway/accesslog.py: no credential, one write per request), on stdout.
-# One worker process: one set of Fabric connections, one block cache, one read cache and one
-# search index (docs/reads.md). One blocking thread per request in flight: a committed write
-# holds its thread for a block or more, and an event stream (SSE) for its lifetime; threads
-# waiting on Fabric cost no CPU.
+# CITYDIR_GATEWAY_WORKERS processes (default 2: one Python interpreter holds one core at a time),
+# each with its own Fabric connections, read cache, search index and event stream
+# (docs/reads.md); what one must see of another's requests (callers' last writes, metrics,
+# import jobs) is in the run directory, emptied here. One blocking thread per request in
+# flight: a committed write holds its thread for a block or more, and an event stream (SSE) for
+# its lifetime; threads waiting on Fabric cost no CPU.
+workers=${CITYDIR_GATEWAY_WORKERS:-2}
+[[ "$workers" =~ ^[1-9][0-9]?$ ]] || die "CITYDIR_GATEWAY_WORKERS must be a number from 1 to 99, not '$workers'"
+export CITYDIR_GATEWAY_RUN="${CITYDIR_GATEWAY_CONFIG%.json}.run"
+rm -rf "$CITYDIR_GATEWAY_RUN" && mkdir -m 700 "$CITYDIR_GATEWAY_RUN"
 exec "$(dirname "$PYTHON")/granian" --interface wsgi --host "$bind" --port "$(gateway_port "$org")" \
-  --workers 1 --blocking-threads 320 --backpressure 1024 --no-ws --workers-kill-timeout 5 \
+  --workers "$workers" --blocking-threads 320 --backpressure 1024 --no-ws --workers-kill-timeout 5 \
   --no-access-log 'gateway.wsgi:app'

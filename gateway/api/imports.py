@@ -1,7 +1,8 @@
 """Bulk import of a department's catalogs: ``POST /imports`` (multipart: ``file``, ``department``,
 ``dry_run``, ``update``) starts a job that validates the whole file and writes it in packed
 ``CreateCatalogs`` batches as the caller; ``GET /imports/<id>`` reports its progress and result.
-The jobs live in this gateway process (``gateway.imports.jobs``); see docs/import-export.md.
+Any worker process of the gateway answers for any job (``gateway.imports.jobs``); see
+docs/import-export.md.
 """
 
 from __future__ import annotations
@@ -12,18 +13,15 @@ from flask.typing import ResponseReturnValue
 from gateway.api.errors import ApiError, bad_request, unsupported_media_type
 from gateway.api.routes import route
 from gateway.imports.formats import format_of, parse
-from gateway.imports.jobs import Jobs
+from gateway.imports.jobs import EXTENSION, Jobs
 
 bp = Blueprint("imports", __name__)
 
-_EXTENSION = "citydir.imports"
 _TRUE, _FALSE = ("true", "1", "on", "yes"), ("false", "0", "off", "no", "")
 
 
 def _jobs() -> Jobs:
-    jobs: Jobs | None = current_app.extensions.get(_EXTENSION)
-    if jobs is None:
-        jobs = current_app.extensions[_EXTENSION] = Jobs()
+    jobs: Jobs = current_app.extensions[EXTENSION]  # made by create_app
     return jobs
 
 

@@ -31,11 +31,12 @@ import json
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from gateway.api.ledger import ChaincodeEvent
+from gateway.api.marks import WriteMarks
 
 # Read function → the entity kind whose writes change its answer.
 CACHED: Mapping[str, str] = {
@@ -67,7 +68,9 @@ class Fill:
 
 
 class ReadCache:
-    def __init__(self, size: int = 10_000, own_write_wait: float = 0.5) -> None:
+    def __init__(
+        self, size: int = 10_000, own_write_wait: float = 0.5, marks: WriteMarks | None = None
+    ) -> None:
         self._size = max(1, size)
         self._own_write_wait = own_write_wait
         self._entries: OrderedDict[str, Entry] = OrderedDict()
@@ -75,7 +78,8 @@ class ReadCache:
         # bump of all of them (an unreadable event, a lost stream) reaches fills under way.
         self._generation: dict[str, int] = dict.fromkeys(CACHED.values(), 0)
         self._followed: int | None = None  # block of the last event applied; None: stream down
-        self._last_write: dict[str, int] = {}  # identity → block of its last committed write
+        # Identity → block of its last committed write, shared by the gateway's worker processes.
+        self._marks = marks if marks is not None else WriteMarks()
         self._changed = threading.Condition()
         self.hits = self.misses = 0
 
@@ -118,16 +122,17 @@ class ReadCache:
 
     # -- reads and writes -------------------------------------------------------------------
 
-    def wrote(self, identity: str, block: int) -> None:
-        with self._changed:
-            self._last_write[identity] = max(self._last_write.get(identity, -1), block)
+    def wrote(self, identity: Hashable, block: int) -> None:
+        self._marks.raise_to(identity, block)
 
     def height(self) -> int | None:
         """The height every cached answer reflects at least; None while the cache is off."""
         followed = self._followed
         return None if followed is None else followed + 1
 
-    def lookup(self, identity: str, function: str, arg: Mapping[str, Any]) -> tuple[bytes, int] | Fill | None:
+    def lookup(
+        self, identity: Hashable, function: str, arg: Mapping[str, Any]
+    ) -> tuple[bytes, int] | Fill | None:
         """A cached body and its height; else a Fill ticket to ``keep`` the answer; None: go to
         the peer and do not cache (not a cached read, the stream is down, or the caller's own
         write is not known to the stream yet)."""
@@ -156,12 +161,12 @@ class ReadCache:
             while len(self._entries) > self._size:
                 self._entries.popitem(last=False)
 
-    def _caught_up(self, identity: str) -> bool:
+    def _caught_up(self, identity: Hashable) -> bool:
         """Whether the stream has passed the caller's last write (waiting for it briefly)."""
+        own = self._marks.get(identity)
         deadline = time.monotonic() + self._own_write_wait
         with self._changed:
             while True:
-                own = self._last_write.get(identity)
                 followed = self._followed
                 if followed is None:
                     return False

@@ -5,6 +5,11 @@ route fetches every hit from the ledger as the caller. It is built lazily (pagin
 as the service identity) and kept fresh by a background thread following chaincode events from
 the block height seen before the build, so nothing committed in between is missed.
 
+A write through this gateway process indexes its own committed answer. Any other write (another
+worker's, another gateway's) marks its catalog stale, and the next search reads the stale ones
+before it matches: no chaincode execution per write for the index, and a search never matches
+against a version older than the events it has seen.
+
 Chinese has no spaces: CJK text is indexed by characters and character bigrams. A query matches
 when every query character occurs in the catalog (so 低保 finds 最低生活保障), ranked by exact
 substring, then bigram overlap. Other scripts are indexed by lower-cased words; a query word
@@ -96,7 +101,10 @@ class CatalogIndex:
         # for one meanwhile (-1: unknown): the write's answer is read when it ends, not the event.
         self._writing: dict[str, int] = {}
         self._deferred: dict[str, int] = {}
+        # Catalogs an event changed that the index has not read since, by the version announced.
+        self._stale: dict[str, int] = {}
         self._lock = threading.Lock()
+        self._refresh_lock = threading.Lock()
         self._build_lock = threading.Lock()
         self._ready = False
         self._stop = threading.Event()
@@ -140,8 +148,8 @@ class CatalogIndex:
             self._writing[catalog_id] = self._writing.get(catalog_id, 0) + 1
 
     def end_write(self, catalog_id: str, answer: Mapping[str, Any] | None) -> None:
-        """The write ended: index its committed answer (None: it did not commit here), then read
-        the catalog if an event announced a version the index still lacks."""
+        """The write ended: index its committed answer (None: it did not commit here); the catalog
+        is stale if an event announced a version the index still lacks."""
         if answer is not None:
             self.offer(answer)
         with self._lock:
@@ -151,13 +159,13 @@ class CatalogIndex:
                 return
             self._writing.pop(catalog_id, None)
             announced = self._deferred.pop(catalog_id, None)
-        if announced is not None and self._provider is not None and not self.holds(catalog_id, announced):
-            try:  # on the writer's thread: its own answer must not fail for the index's sake
-                ledger = self._provider()
-                if ledger is not None:
-                    self._read(ledger, catalog_id)
-            except Exception:
-                log.warning("catalog index: reading %s after a write failed", catalog_id, exc_info=True)
+        if announced is not None and not self.holds(catalog_id, announced):
+            self._mark_stale(catalog_id, announced)
+
+    def _mark_stale(self, catalog_id: str, version: Any) -> None:
+        with self._lock:
+            known = version if isinstance(version, int) else -1
+            self._stale[catalog_id] = max(self._stale.get(catalog_id, known), known)
 
     def _defer(self, catalog_id: str, version: Any) -> bool:
         """Whether a write of this catalog is in flight here; if so, remember the event's version."""
@@ -181,6 +189,7 @@ class CatalogIndex:
         phrase = " ".join(query.lower().split())
         if not wanted.words and not wanted.chars:
             return []
+        self.refresh()
         with self._lock:
             docs = list(self._docs.items())
         scored: list[tuple[float, str]] = []
@@ -198,6 +207,29 @@ class CatalogIndex:
             score += len(wanted.words & doc.terms.words)
             scored.append((-score, catalog_id))
         return [catalog_id for _, catalog_id in sorted(scored)]
+
+    def refresh(self) -> None:
+        """Read every stale catalog (as the service identity). One search reads them while
+        others wait: each is read once. A catalog that cannot be read now stays stale."""
+        if not self._stale or self._provider is None:
+            return
+        with self._refresh_lock:
+            with self._lock:
+                stale = dict(self._stale)
+            if not stale:
+                return
+            ledger = self._provider()
+            if ledger is None:
+                return
+            for catalog_id, version in stale.items():
+                try:
+                    self._read(ledger, catalog_id)
+                except Exception:
+                    log.warning("catalog index: reading %s failed", catalog_id, exc_info=True)
+                    continue
+                with self._lock:  # unless a later event marked it again meanwhile
+                    if self._stale.get(catalog_id) == version:
+                        del self._stale[catalog_id]
 
     # --- keeping it fed from the ledger -----------------------------------------------------
 
@@ -257,7 +289,7 @@ class CatalogIndex:
             # This gateway's own write indexes it from its answer (``offer``), or will.
             if self.holds(catalog_id, version) or self._defer(catalog_id, version):
                 continue
-            self._read(ledger, catalog_id)
+            self._mark_stale(catalog_id, version)
 
     def _read(self, ledger: Ledger, catalog_id: str) -> None:
         try:

@@ -26,8 +26,10 @@ snapshots.
 from __future__ import annotations
 
 import base64
+import fcntl
 import hashlib
 import json
+import os
 import queue
 import sqlite3
 import threading
@@ -46,6 +48,9 @@ from gateway.embedded.node import load_or_create
 FORMAT = "citydir-embedded-ledger/1"
 GENESIS_PREVIOUS_HASH = "0" * 64
 MAX_BLOCK_TRANSACTIONS = 500
+# How often a waiter looks for blocks another process committed (a gateway's other workers): a
+# reader that must see a caller's write made through another worker waits about this long.
+_OTHERS_POLL = 0.02
 _BUSY_TIMEOUT_MS = 30_000
 
 _SCHEMA = """
@@ -195,14 +200,20 @@ class Store:
         self._closed = False
         self._readers: list[sqlite3.Connection] = []
         self._readers_lock = threading.Lock()
+        # Processes committing to one file (a gateway's workers) take turns by this lock, which
+        # wakes the next one the moment it is released: SQLite's own busy wait sleeps and retries,
+        # which under contention costs a waiting commit up to a second.
         self._writer = self._connect_or_refuse()
+        self._commit_lock = os.open(f"{self.path}.commit-lock", os.O_RDWR | os.O_CREAT, 0o600)
         try:
             self._initialize()
         except sqlite3.DatabaseError as exc:
             self._writer.close()
+            os.close(self._commit_lock)
             raise StoreError(f"{self.path} is not an embedded ledger file: {exc}") from exc
         except BaseException:
             self._writer.close()
+            os.close(self._commit_lock)
             raise
 
     # -- connections ----------------------------------------------------------------------
@@ -270,6 +281,7 @@ class Store:
             self._queue.put((None, None))  # type: ignore[arg-type]  # the committer's stop sign
             self._committer.join(timeout=10)
         self._writer.close()
+        os.close(self._commit_lock)
         with self._readers_lock:
             for db in self._readers:
                 db.close()
@@ -346,7 +358,7 @@ class Store:
             if height > above or remaining <= 0:
                 return height
             with self._height_changed:
-                self._height_changed.wait(min(remaining, 0.5))
+                self._height_changed.wait(min(remaining, _OTHERS_POLL))
 
     def verify_chain(self) -> int:
         """Recompute every block's data hash and link; the height when all hold, else StoreError."""
@@ -411,6 +423,13 @@ class Store:
                 future.set_result(result)
 
     def _commit_block(self, transactions: Sequence[Transaction]) -> list[Committed]:
+        fcntl.flock(self._commit_lock, fcntl.LOCK_EX)
+        try:
+            return self._commit_block_locked(transactions)
+        finally:
+            fcntl.flock(self._commit_lock, fcntl.LOCK_UN)
+
+    def _commit_block_locked(self, transactions: Sequence[Transaction]) -> list[Committed]:
         db = self._writer
         db.execute("BEGIN IMMEDIATE")  # serializes with every other writer of this file
         try:

@@ -1,20 +1,33 @@
-"""The in-process job registry behind ``POST /api/v1/imports``: one thread per import, its state
-kept in memory (per app) for ``GET /api/v1/imports/{id}``. Jobs are lost when the gateway
-restarts; re-posting the file is safe (an import is idempotent and resumes where it stopped).
+"""The job registry behind ``POST /api/v1/imports``: one thread per import, in the worker process
+that accepted it, its state kept for ``GET /api/v1/imports/{id}``.
+
+With a directory (``$CITYDIR_GATEWAY_RUN/imports``), each job's state is a file there (0600,
+replaced whole on each change), so any worker process of the gateway answers for any job; without
+one, the state is in this process's memory. Jobs are lost when the gateway restarts (the
+directory is emptied), and a job whose worker process died stays as it last reported; re-posting
+the file is safe (an import is idempotent and resumes where it stopped).
 """
 
 from __future__ import annotations
 
+import contextlib
+import json
+import os
+import re
+import tempfile
 import threading
 import time
 import uuid
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from gateway.imports.engine import Directory, execute
 from gateway.imports.formats import Parsed
 
+EXTENSION = "citydir.imports"  # the app's Jobs, in app.extensions
 KEEP = 200  # finished jobs kept, oldest dropped first
+_ID = re.compile(r"imp-[0-9a-f]{16}")  # what ``start`` makes; nothing else names a file
 
 
 @dataclass
@@ -27,10 +40,17 @@ class Job:
     def view(self) -> dict[str, Any]:
         return {"id": self.id, **self.state}
 
+    @property
+    def finished(self) -> bool:
+        return self.state.get("status") not in ("validating", "running")
+
 
 class Jobs:
-    def __init__(self) -> None:
-        self._jobs: dict[str, Job] = {}
+    def __init__(self, directory: Path | None = None) -> None:
+        self._dir = directory
+        if directory is not None:
+            directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self._jobs: dict[str, Job] = {}  # without a directory: every job
         self._lock = threading.Lock()
 
     def start(
@@ -45,16 +65,13 @@ class Jobs:
     ) -> Job:
         job = Job(f"imp-{uuid.uuid4().hex[:16]}", owner, {"status": "validating", "done": 0, "total": 0})
         with self._lock:
-            self._jobs[job.id] = job
-            finished = [
-                j for j in self._jobs.values() if j.state.get("status") not in ("validating", "running")
-            ]
-            for old in sorted(finished, key=lambda j: j.started)[: max(0, len(finished) - KEEP)]:
-                del self._jobs[old.id]
+            self._save(job)
+            self._prune()
 
         def progress(state: dict[str, Any]) -> None:
             with self._lock:
                 job.state = state
+                self._save(job)
 
         def run() -> None:
             try:
@@ -69,5 +86,44 @@ class Jobs:
 
     def get(self, job_id: str, owner: tuple[str, str, str]) -> Job | None:
         with self._lock:
-            job = self._jobs.get(job_id)
+            job = self._jobs.get(job_id) if self._dir is None else self._load(job_id)
         return job if job is not None and job.owner == owner else None
+
+    # -- where the jobs are kept (called under the lock) --------------------------------------
+
+    def _save(self, job: Job) -> None:
+        if self._dir is None:
+            self._jobs[job.id] = job
+            return
+        record = {"id": job.id, "owner": list(job.owner), "started": job.started, "state": job.state}
+        fd, tmp = tempfile.mkstemp(dir=self._dir, prefix=".job-")  # 0600
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as out:
+                json.dump(record, out, ensure_ascii=False)
+            os.replace(tmp, self._dir / f"{job.id}.json")  # readers see the old state or the new
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+
+    def _load(self, job_id: str) -> Job | None:
+        if self._dir is None or not _ID.fullmatch(job_id):
+            return None
+        try:
+            record = json.loads((self._dir / f"{job_id}.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        owner = record["owner"]
+        return Job(record["id"], (owner[0], owner[1], owner[2]), record["state"], record["started"])
+
+    def _prune(self) -> None:
+        if self._dir is None:
+            jobs = list(self._jobs.values())
+        else:
+            jobs = [j for p in self._dir.glob("imp-*.json") if (j := self._load(p.stem)) is not None]
+        finished = sorted((j for j in jobs if j.finished), key=lambda j: j.started)
+        for old in finished[: max(0, len(finished) - KEEP)]:
+            self._jobs.pop(old.id, None)
+            if self._dir is not None:
+                with contextlib.suppress(OSError):
+                    (self._dir / f"{old.id}.json").unlink()

@@ -21,8 +21,8 @@ CATALOGS = [
 ]
 
 
-def _index() -> CatalogIndex:
-    index = CatalogIndex()
+def _index(ledger: FakeLedger | None = None) -> CatalogIndex:
+    index = CatalogIndex(lambda: ledger)
     for catalog in CATALOGS:
         index.upsert(catalog)
     return index
@@ -127,11 +127,13 @@ def test_index_builds_by_paging_and_follows_events() -> None:
 def test_deleted_catalog_leaves_the_index() -> None:
     ledger = FakeLedger()
     ledger.answers["GetCatalog"] = not_found("catalog")
-    index = _index()
+    index = _index(ledger)
     index.apply(
         ledger, ChaincodeEvent(9, tx(3), "CatalogDeprecated", {"entity": "catalog", "id": "bus-routes"})
     )
+    assert ledger.queries == []  # stale: read by the next search, not per event
     assert index.search("bus") == []
+    assert ledger.queries == [("GetCatalog", {"id": "bus-routes"})]
     index.apply(ledger, ChaincodeEvent(9, tx(3), "AccessRequested", {"entity": "request", "id": "req-1"}))
     assert len(index) == 2
 
@@ -161,7 +163,7 @@ def test_a_version_the_index_holds_is_not_read_again_and_never_goes_back() -> No
     # A gateway's own committed write is indexed from its answer; its event then costs no read.
     ledger = FakeLedger()
     ledger.answers["GetCatalog"] = lambda arg: _catalog("bus-routes", "公交线路", "Bus routes", version=2)
-    index = _index()
+    index = _index(ledger)
     index.offer(_catalog("bus-routes", "夜班公交", "Night buses", version=3))
     index.apply(
         ledger,
@@ -171,13 +173,17 @@ def test_a_version_the_index_holds_is_not_read_again_and_never_goes_back() -> No
     # An older version (a late answer, or a read that raced a later write) does not replace it.
     index.offer(_catalog("bus-routes", "公交线路", "Bus routes", version=2))
     assert index.search("夜班") == ["bus-routes"]
-    # An event for a version the index does not hold yet is read from the ledger.
+    # An event for a version the index does not hold yet is read from the ledger, once, by the
+    # next search.
     index.apply(
         ledger,
         ChaincodeEvent(10, tx(4), "CatalogUpdated", {"entity": "catalog", "id": "bus-routes", "version": 4}),
     )
-    assert ledger.queries == [("GetCatalog", {"id": "bus-routes"})]
+    assert ledger.queries == []
     assert index.search("夜班") == ["bus-routes"]  # the read answered version 2: older, not kept
+    assert ledger.queries == [("GetCatalog", {"id": "bus-routes"})]
+    index.search("夜班")
+    assert len(ledger.queries) == 1
 
 
 def test_a_committed_catalog_write_is_searchable_at_once(env: Env) -> None:
@@ -220,9 +226,11 @@ def test_an_event_during_this_gateways_write_waits_for_the_writes_answer() -> No
     index.begin_write("bus-routes")
     index.apply(ledger, updated(7))
     index.end_write("bus-routes", None)  # this write did not commit
-    assert ledger.queries == [("GetCatalog", {"id": "bus-routes"})]
+    assert ledger.queries == []  # stale: the next search reads it
     assert index.search("通宵") == ["bus-routes"]
-    # With no write in flight, an event is read at once.
+    assert ledger.queries == [("GetCatalog", {"id": "bus-routes"})]
+    # With no write in flight, an event makes the catalog stale at once.
     ledger.answers["GetCatalog"] = lambda arg: _catalog("bus-routes", "公交线路", "Bus routes", version=8)
     index.apply(ledger, updated(8))
-    assert len(ledger.queries) == 2 and index.search("公交线路") == ["bus-routes"]
+    assert len(ledger.queries) == 1 and index.search("公交线路") == ["bus-routes"]
+    assert len(ledger.queries) == 2
