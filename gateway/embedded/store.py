@@ -16,11 +16,11 @@ it keeps, and how, follows Fabric where the contract or a client can see it:
   signs each block's hash as it commits it (``gateway.embedded.node``).
 * **Events** (``events``): the chaincode event of each valid transaction, by (block, tx).
 
-Commits are serialized (``BEGIN IMMEDIATE``; one committer thread per process batches what is
-queued into one block), validated inside the write transaction against the state it is about
-to change, and acknowledged only after SQLite's COMMIT returned with ``synchronous=FULL`` in WAL
-mode, i.e. after the block is on disk. Reads use their own connections and see committed
-snapshots.
+Commits are serialized (one committer thread per process batches what is queued into one block;
+the processes sharing the file take turns by ``<ledger>.commit-lock``, then ``BEGIN IMMEDIATE``),
+validated inside the write transaction against the state it is about to change, and
+acknowledged only after SQLite's COMMIT returned with ``synchronous=FULL`` in WAL mode, i.e.
+after the block is on disk. Reads use their own connections and see committed snapshots.
 """
 
 from __future__ import annotations
@@ -186,7 +186,8 @@ class _Reader:
 
 
 class Store:
-    """One channel's embedded ledger in one SQLite file; thread-safe, for one process's threads."""
+    """One channel's embedded ledger in one SQLite file; thread-safe, and several processes (a
+    gateway's workers) may open the same file."""
 
     def __init__(self, path: str | Path, channel: str = "citydir") -> None:
         self.path, self.channel = Path(path), channel
@@ -198,6 +199,9 @@ class Store:
         self._committer: threading.Thread | None = None
         self._start_lock = threading.Lock()
         self._closed = False
+        # Whole-block statements where a block has no range reads (``_validate_and_apply_block``);
+        # False: one transaction at a time, as a block with range reads always is.
+        self.batched = True
         self._readers: list[sqlite3.Connection] = []
         self._readers_lock = threading.Lock()
         # Processes committing to one file (a gateway's workers) take turns by this lock, which
@@ -434,11 +438,14 @@ class Store:
         db.execute("BEGIN IMMEDIATE")  # serializes with every other writer of this file
         try:
             number = int(db.execute("SELECT MAX(number) + 1 FROM blocks").fetchone()[0])
-            reader = _Reader(db)  # sees this block's earlier writes: intra-block conflicts count
-            codes = [
-                self._validate_and_apply(db, reader, number, index, tx)
-                for index, tx in enumerate(transactions)
-            ]
+            if any(tx.rwset.ranges for tx in transactions) or not self.batched:
+                reader = _Reader(db)  # sees this block's earlier writes: intra-block conflicts count
+                codes = [
+                    self._validate_and_apply(db, reader, number, index, tx)
+                    for index, tx in enumerate(transactions)
+                ]
+            else:
+                codes = _validate_and_apply_block(db, number, transactions)
             self._append_block(db, transactions, codes)
             db.execute("COMMIT")
         except BaseException:
@@ -508,6 +515,125 @@ class Store:
             "INSERT INTO blocks (number, previous_hash, data_hash, hash, data, signature) "
             "VALUES (?, ?, ?, ?, ?, ?)",
             (number, previous, data_hash, hash_hex, data, self.node.sign(hash_hex.encode("ascii"))),
+        )
+
+
+# A block's rows go in statements of at most this many rows (SQLite's bound parameters are limited).
+_ROWS = 200
+
+
+def _validate_and_apply_block(
+    db: sqlite3.Connection, number: int, transactions: Sequence[Transaction]
+) -> list[str]:
+    """Validate and apply a block without range reads in a few statements for the whole block,
+    with the outcome of one statement per row (``Store._validate_and_apply``, in block order).
+
+    Why: each SQLite call lets other threads take the interpreter, and a committer waiting to get
+    it back holds the file's commit lock meanwhile. Versions are read once for every key the
+    block read; a transaction sees the writes of the valid ones before it (``_BlockReader``).
+    """
+    ids = [tx.tx_id for tx in transactions]
+    known: set[str] = set()
+    for chunk in _chunks(ids):
+        known.update(_in(db, "SELECT json_group_array(tx_id) FROM transactions WHERE tx_id", chunk))
+    read_keys = sorted({key.encode() for tx in transactions for key in tx.rwset.reads})
+    committed: dict[bytes, Version] = {}
+    for chunk in _chunks(read_keys):
+        found = _in(
+            db, "SELECT json_group_array(json_array(hex(key), block, tx)) FROM state WHERE key", chunk
+        )
+        committed.update((bytes.fromhex(key), (block, tx_index)) for key, block, tx_index in found)
+    reader = _BlockReader(committed)
+    codes: list[str] = []
+    recorded: list[tuple[str, int, int, str]] = []
+    state: dict[bytes, tuple[bytes, int, int] | None] = {}  # each key's last write in the block
+    validation: dict[bytes, bytes | None] = {}  # None: the key was deleted after its policy
+    history: list[tuple[bytes, int, int, str, str, bytes | None]] = []
+    events: list[tuple[int, int, str, str, bytes]] = []
+    for index, tx in enumerate(transactions):
+        if tx.tx_id in known:
+            codes.append("DUPLICATE_TXID")
+            continue
+        known.add(tx.tx_id)
+        code = conflict(tx.rwset, reader) or "VALID"
+        codes.append(code)
+        recorded.append((tx.tx_id, number, index, code))
+        if code != "VALID":
+            continue
+        stamp = format_time(tx.timestamp)
+        for key, value in sorted(tx.rwset.writes.items()):
+            raw = key.encode()
+            state[raw] = None if value is None else (value, number, index)
+            if value is None:
+                validation[raw] = None
+            reader.wrote(raw, None if value is None else (number, index))
+            history.append((raw, number, index, tx.tx_id, stamp, value))
+        for key, policy in sorted(tx.rwset.validation.items()):
+            validation[key.encode()] = policy
+        if tx.event is not None:
+            events.append((number, index, tx.tx_id, tx.event[0], tx.event[1]))
+    _insert(db, "INSERT INTO transactions (tx_id, block, tx, code)", recorded)
+    gone = [key for key, row in state.items() if row is None]
+    for chunk in _chunks(gone):
+        _in(db, "DELETE FROM state WHERE key", chunk)
+    upserts = [(key, *row) for key, row in state.items() if row is not None]
+    _insert(db, "INSERT OR REPLACE INTO state (key, value, block, tx)", upserts)
+    _insert(db, "INSERT INTO history (key, block, tx, tx_id, timestamp, value)", history)
+    dropped = [key for key, policy in validation.items() if policy is None]
+    for chunk in _chunks(dropped):
+        _in(db, "DELETE FROM validation WHERE key", chunk)
+    policies = [(key, policy) for key, policy in validation.items() if policy is not None]
+    _insert(db, "INSERT OR REPLACE INTO validation (key, policy)", policies)
+    _insert(db, "INSERT INTO events (block, tx, tx_id, name, payload)", events)
+    return codes
+
+
+class _BlockReader:
+    """Versions as a transaction of the block sees them: committed ones, then the block's own."""
+
+    def __init__(self, committed: dict[bytes, Version]) -> None:
+        self._committed = committed
+        self._block: dict[bytes, Version | None] = {}
+
+    def wrote(self, key: bytes, version: Version | None) -> None:
+        self._block[key] = version
+
+    def get(self, key: str) -> tuple[bytes, Version] | None:
+        raw = key.encode()
+        version = self._block[raw] if raw in self._block else self._committed.get(raw)
+        return None if version is None else (b"", version)  # only the version is validated
+
+    def scan(self, start: str, end: str) -> Iterator[tuple[str, bytes, Version]]:
+        raise AssertionError("a block with range reads is validated one transaction at a time")
+
+    def history(self, key: str) -> list[KeyModification]:
+        raise AssertionError("validation reads versions only")
+
+    def validation_parameter(self, key: str) -> bytes | None:
+        raise AssertionError("validation reads versions only")
+
+
+def _chunks(items: Sequence[Any]) -> Iterator[Sequence[Any]]:
+    for at in range(0, len(items), _ROWS):
+        yield items[at : at + _ROWS]
+
+
+def _in(db: sqlite3.Connection, statement: str, values: Sequence[Any]) -> list[Any]:
+    """``statement IN (values)``: one call. A statement that selects a ``json_group_array``
+    answers its one row's array (every row in one step); any other, nothing."""
+    if not values:
+        return []
+    row = db.execute(f"{statement} IN ({','.join('?' * len(values))})", tuple(values)).fetchone()
+    found: list[Any] = [] if row is None else json.loads(row[0])
+    return found
+
+
+def _insert(db: sqlite3.Connection, statement: str, rows: Sequence[tuple[Any, ...]]) -> None:
+    """``statement VALUES (...), (...)``: one call per ``_ROWS`` rows, in their order."""
+    for chunk in _chunks(rows):
+        one = "(" + ",".join("?" * len(chunk[0])) + ")"
+        db.execute(
+            f"{statement} VALUES {','.join([one] * len(chunk))}", tuple(v for row in chunk for v in row)
         )
 
 
