@@ -163,9 +163,19 @@ stop_processes() {  # names...
     pids=("${alive[@]}")
     ((${#pids[@]})) && sleep 0.1
   done
-  # Whatever is left of each group (a leader may be gone while a child still runs).
+  # Whatever is left of each group (a leader may be gone while a child still runs, such as a
+  # gateway's worker processes), and then until it is gone: what comes next (removing a test
+  # host's namespace, reusing a port) must not race a process that is still exiting.
   for pid in "${groups[@]}"; do kill -KILL -- "-$pid" 2>/dev/null || true; done
   for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
+  for pid in "${groups[@]}"; do
+    for ((i = 0; i < 50; i++)); do session_alive "$pid" || break; sleep 0.1; done
+  done
+}
+
+# Any process of the session a recorded process leads (start_process: setsid), zombies aside.
+session_alive() {  # session id
+  ps -o stat= -s "$1" 2>/dev/null | grep -qv '^Z'
 }
 
 # --- identities for the peer CLI ------------------------------------------------------------

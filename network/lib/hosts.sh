@@ -46,8 +46,17 @@ hosts_down() {
 }
 
 host_down() {  # netns, veth, address
-  if ip netns list | grep -qw "^$1"; then ip netns del "$1"; fi
-  if ip link show "$2" >/dev/null 2>&1; then ip link del "$2"; fi
+  local i
+  # The kernel may refuse for a moment while the namespace's last processes finish exiting.
+  for ((i = 0; i < 20; i++)); do
+    ip netns list | grep -qw "^$1" || break
+    ip netns del "$1" 2>/dev/null || sleep 0.1
+  done
+  if ip netns list | grep -qw "^$1"; then ip netns del "$1"; fi  # its own message, if it still fails
+  # Its veth goes with the namespace, asynchronously: gone by the time of `del` is fine.
+  if ip link show "$2" >/dev/null 2>&1 && ! ip link del "$2" 2>/dev/null && ip link show "$2" >/dev/null 2>&1; then
+    die "could not remove the test link $2"
+  fi
 }
 
 # `network.sh link NODE down|up`: cut a host off the bridge, or bring it back (partition tests).
