@@ -1,7 +1,8 @@
 """Bearer tokens for the gateway: issue them, and write the development set for a network.
 
-A token is ``secrets.token_urlsafe(32)``; the gateway configuration keeps only its sha256 hex
-digest (see ``gateway.config`` for the file format), so the token is shown once, when issued.
+A token is ``secrets.token_urlsafe(32)``, never one that starts with ``-``; the gateway
+configuration keeps only its sha256 hex digest (see ``gateway.config`` for the file format), so
+the token is shown once, when issued.
 
 CLI::
 
@@ -44,7 +45,12 @@ CONFIG_FILE = "gateway.json"
 
 
 def new_token() -> str:
-    return secrets.token_urlsafe(32)
+    # Never one that starts with "-": a command line would take it for an option
+    # (``--token -Xy…`` is refused by argparse as a missing value).
+    while True:
+        token = secrets.token_urlsafe(32)
+        if not token.startswith("-"):
+            return token
 
 
 def write_private_json(path: Path, document: Any) -> None:

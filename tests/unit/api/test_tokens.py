@@ -112,3 +112,10 @@ def test_dev_cli(tmp_path: Path) -> None:
     layout.write_text(json.dumps({"channel": "citydir", "chaincode": "citydir", "orgs": _layout()}))
     assert tokens.main(["dev", "--home", str(tmp_path / "home"), "--layout", str(layout)]) == 0
     assert load_config(tmp_path / "home" / "gateway" / "gateway.json").channel == "citydir"
+
+
+def test_a_token_never_starts_with_a_dash(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A command line would take it for an option: ``--token -Xy…`` is a missing value to argparse.
+    drawn = iter(["-leading-dash", "Mid-dash_ok"])
+    monkeypatch.setattr("gateway.tokens.secrets.token_urlsafe", lambda n: next(drawn))
+    assert tokens.new_token() == "Mid-dash_ok"
