@@ -47,6 +47,7 @@ class SharedWriteMarks(WriteMarks):
     def __init__(self, path: Path, slots: int = SLOTS) -> None:
         super().__init__()
         self._slots = slots
+        self._offsets: dict[Hashable, int] = {}  # each caller's slot, hashed once
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
@@ -60,9 +61,12 @@ class SharedWriteMarks(WriteMarks):
         self._fd = fd
 
     def _offset(self, caller: Hashable) -> int:
-        # hashlib, not hash(): every process must pick the same slot.
-        digest = hashlib.blake2b(repr(caller).encode("utf-8"), digest_size=8).digest()
-        return int.from_bytes(digest, "little") % self._slots * _SLOT
+        offset = self._offsets.get(caller)
+        if offset is None:
+            # hashlib, not hash(): every process must pick the same slot.
+            digest = hashlib.blake2b(repr(caller).encode("utf-8"), digest_size=8).digest()
+            offset = self._offsets[caller] = int.from_bytes(digest, "little") % self._slots * _SLOT
+        return offset
 
     def raise_to(self, caller: Hashable, block: int) -> None:
         offset = self._offset(caller)

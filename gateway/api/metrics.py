@@ -53,7 +53,7 @@ def _unkey(key: str) -> tuple[str, Labels]:
 
 
 def _by_sample(totals: dict[str, float]) -> Iterator[tuple[tuple[str, Labels], float]]:
-    return (((_unkey(key)), value) for key, value in totals.items())
+    return ((_unkey(key), value) for key, value in totals.items())
 
 
 class Samples:
@@ -78,8 +78,8 @@ _LENGTH = struct.Struct("<I")
 _VALUE = struct.Struct("<d")
 
 
-def _records(data: bytes) -> Iterator[tuple[str, int, float]]:
-    """(key, value offset, value) of each record of a file's bytes."""
+def _records(data: bytes) -> Iterator[tuple[str, float]]:
+    """(key, value) of each record of a file's bytes."""
     (used,) = _HEADER.unpack_from(data, 0) if len(data) >= _HEADER.size else (0,)
     at, end = _HEADER.size, min(len(data), _HEADER.size + used)
     while at + _LENGTH.size <= end:
@@ -88,7 +88,7 @@ def _records(data: bytes) -> Iterator[tuple[str, int, float]]:
         if value_at + _VALUE.size > end:
             break
         key = data[at + _LENGTH.size : at + _LENGTH.size + length].decode("utf-8")
-        yield key, value_at, _VALUE.unpack_from(data, value_at)[0]
+        yield key, _VALUE.unpack_from(data, value_at)[0]
         at = value_at + _VALUE.size
 
 
@@ -100,7 +100,6 @@ class SharedSamples(Samples):
         self._dir = directory
         directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         self._size = size
-        self._pid = -1
         self._map: mmap.mmap | None = None
         self._offsets: dict[str, int] = {}
         # A forked child starts a file of its own rather than add to its parent's.
@@ -108,8 +107,8 @@ class SharedSamples(Samples):
 
     def _open(self) -> mmap.mmap:
         if self._map is None:
-            self._pid, self._offsets = os.getpid(), {}
-            fd = os.open(self._dir / f"{self._pid}.samples", os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
+            self._offsets = {}
+            fd = os.open(self._dir / f"{os.getpid()}.samples", os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
             try:
                 os.ftruncate(fd, self._size)
                 self._map = mmap.mmap(fd, self._size)
@@ -154,7 +153,7 @@ class SharedSamples(Samples):
                 data = path.read_bytes()
             except OSError:
                 continue
-            for key, _, value in _records(data):
+            for key, value in _records(data):
                 found[key] += value
         return dict(found)
 
@@ -162,11 +161,12 @@ class SharedSamples(Samples):
 class Histogram:
     def __init__(self, name: str, help_text: str, buckets: tuple[float, ...]) -> None:
         self.name, self.help, self.buckets = name, help_text, buckets
+        self._les = [("le", _number(bound)) for bound in buckets]  # made once, not per request
 
     def observe(self, samples: Samples, labels: Labels, seconds: float) -> None:
-        for bound in self.buckets:
+        for bound, le in zip(self.buckets, self._les, strict=True):
             if seconds <= bound:
-                samples.add(_key(f"{self.name}_bucket", (*labels, ("le", _number(bound)))), 1)
+                samples.add(_key(f"{self.name}_bucket", (*labels, le)), 1)
         samples.add(_key(f"{self.name}_sum", labels), seconds)
         samples.add(_key(f"{self.name}_count", labels), 1)
 
@@ -175,8 +175,7 @@ class Histogram:
         counted = sorted(labels for (name, labels), _ in _by_sample(totals) if name == f"{self.name}_count")
         for labels in counted:
             count = totals[_key(f"{self.name}_count", labels)]
-            for bound in self.buckets:
-                le = ("le", _number(bound))
+            for le in self._les:
                 value = totals.get(_key(f"{self.name}_bucket", (*labels, le)), 0)
                 lines.append(f"{self.name}_bucket{_labels(labels, le)} {_number(value)}")
             lines.append(f"{self.name}_bucket{_labels(labels, ('le', '+Inf'))} {_number(count)}")
