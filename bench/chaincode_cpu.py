@@ -50,6 +50,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from google.protobuf import timestamp_pb2
 
+from bench.report import chaincode_cpu_table
 from chaincode.shim import protos
 from chaincode.shim.api import KeyModification, Response
 from chaincode.shim.errors import PeerError
@@ -253,6 +254,7 @@ class GrpcPeer:
         self._channel = grpc.insecure_channel(address)
         self._outbox: queue.Queue[Any] = queue.Queue()
         self._txs: dict[str, tuple[LocalPeer, Future[Any]]] = {}
+        self._echoes: queue.Queue[Any] = queue.Queue()
         self._ready = threading.Event()
         stream = protos.shim_grpc.ChaincodeStub(self._channel).Connect(iter(self._outbox.get, None))
         self._reader = threading.Thread(target=self._read, args=(stream,), daemon=True)
@@ -282,6 +284,9 @@ class GrpcPeer:
                 self._outbox.put(message_class(type=MessageType.READY, payload=params.SerializeToString()))
                 self._ready.set()
                 continue
+            if message.type == MessageType.KEEPALIVE:
+                self._echoes.put(message)
+                continue
             peer, done = self._txs[message.txid]
             if message.type in (MessageType.COMPLETED, MessageType.ERROR):
                 done.set_result(message)
@@ -304,6 +309,11 @@ class GrpcPeer:
             return done.result(60)
         finally:
             del self._txs[message.txid]
+
+    def round_trip(self) -> None:
+        """One KEEPALIVE, which the server echoes: a message each way and nothing else."""
+        self._outbox.put(protos.shim.ChaincodeMessage(type=MessageType.KEEPALIVE))
+        self._echoes.get(timeout=60)
 
     def close(self) -> None:
         self._outbox.put(None)
@@ -532,7 +542,10 @@ def measure(
     if server is not None:
         bench.grpc_peer = GrpcPeer(server.address, features)
     try:
-        return _measure(bench, path, n, ids, seq, server)
+        out = _measure(bench, path, n, ids, seq, server)
+        if server is not None and bench.grpc_peer is not None:
+            out["transport"] = _transport(server, bench.grpc_peer, 10 * n)
+        return out
     finally:
         if bench.grpc_peer is not None:
             bench.grpc_peer.close()
@@ -597,8 +610,23 @@ def _measure(
     return out
 
 
+def _transport(server: ServerProcess, peer: GrpcPeer, n: int) -> dict[str, Any]:
+    """The server's CPU for one message each way (a KEEPALIVE and its echo), best of 3 rounds of
+    ``n``: what every round trip with the peer costs before the chaincode does anything."""
+    peer.round_trip()
+    rounds = []
+    for _ in range(3):
+        started = server.cpu()
+        for _ in range(n):
+            peer.round_trip()
+        rounds.append(server.cpu() - started)
+    return {"cpu_ms_per_round_trip": round(min(rounds) / n * 1000, 3), "round_trips": n}
+
+
 def run_all(n: int = 200, features: PeerFeatures | None = None) -> dict[str, Any]:
     features = features if features is not None else PeerFeatures(write_batch=1000, get_multiple=1000)
+    paths = {path: measure(path, n, features=features) for path in PATHS}
+    transport = paths["server"].pop("transport", None)
     return {
         "method": (
             f"CPU per transaction, best of 3 rounds of {n} sequential transactions, no Fabric: "
@@ -608,7 +636,8 @@ def run_all(n: int = 200, features: PeerFeatures | None = None) -> dict[str, Any
             "(gRPC, threads, logging included) dialled by an in-process peer over loopback"
         ),
         "peer_features": {"write_batch": features.write_batch, "get_multiple": features.get_multiple},
-        "paths": {path: measure(path, n, features=features) for path in PATHS},
+        "paths": paths,
+        **({"transport": transport} if transport else {}),
     }
 
 
@@ -643,22 +672,7 @@ def profile(out: Path, stamp: str, log: Callable[[str], None], n: int = 300) -> 
 
 
 def markdown(result: dict[str, Any]) -> str:
-    paths = result["paths"]
-    lines = [
-        "| operation | " + " | ".join(f"{p} CPU ms/tx" for p in paths) + " | peer messages/tx (shim) |",
-        "|---|" + "---:|" * len(paths) + "---|",
-    ]
-    for op in OPERATIONS:
-        cells = [f"{paths[p][op]['cpu_ms_per_tx']:.2f}" for p in paths]
-        messages = paths.get("shim", {}).get(op, {}).get("peer_messages_per_tx", {})
-        lines.append(
-            f"| {op} | "
-            + " | ".join(cells)
-            + " | "
-            + ", ".join(f"{k} {v:g}" for k, v in messages.items())
-            + " |"
-        )
-    return "\n".join(lines) + "\n"
+    return "\n".join(chaincode_cpu_table(result)) + "\n"
 
 
 def main(argv: list[str]) -> int:

@@ -144,24 +144,44 @@ def executions_table(points: list[dict[str, Any]]) -> list[str]:
     return out
 
 
+def round_trips(op: dict[str, Any]) -> float:
+    """Round trips with the peer per transaction: each ledger request and its answer, and the
+    TRANSACTION message with the COMPLETED reply."""
+    messages: dict[str, float] = op.get("peer_messages_per_tx", {})
+    return 1 + sum(messages.values())
+
+
 def chaincode_cpu_table(cc: dict[str, Any]) -> list[str]:
+    """Each path's CPU per transaction; with the server's cost of one bare round trip measured,
+    also what the transaction's round trips with the peer cost at that rate (its floor)."""
     paths = cc["paths"]
+    floor = (cc.get("transport") or {}).get("cpu_ms_per_round_trip")
     out = [
         "| operation | "
         + " | ".join(f"{name} CPU ms/tx" for name in paths)
+        + (" | round trips/tx | their floor ms/tx" if floor else "")
         + " | peer messages per tx (shim) |",
-        "|---|" + "---:|" * len(paths) + "---|",
+        "|---|" + "---:|" * len(paths) + ("---:|---:|" if floor else "") + "---|",
     ]
     ops = list(next(iter(paths.values())))
     for op in ops:
-        messages = paths.get("shim", {}).get(op, {}).get("peer_messages_per_tx", {})
+        shim = paths.get("shim", {}).get(op, {})
+        messages = shim.get("peer_messages_per_tx", {})
+        trips = round_trips(shim)
         out.append(
             f"| {op} | "
             + " | ".join(_f(paths[name][op]["cpu_ms_per_tx"], 2) for name in paths)
+            + (f" | {trips:g} | {_f(trips * floor, 2)}" if floor else "")
             + " | "
             + ", ".join(f"{k} {v:g}" for k, v in messages.items())
             + " |"
         )
+    if floor:
+        out += [
+            "",
+            f"One round trip (a KEEPALIVE and its echo, nothing else) costs the server {floor:.3f} ms "
+            "of CPU: gRPC's framing, its threads and the hand-offs between them.",
+        ]
     return out
 
 
