@@ -2,10 +2,16 @@
 
 Lifecycle of a stream (the peer dials in; we speak first):
     CREATED --send REGISTER--> (peer: REGISTERED) --> ESTABLISHED --(peer: READY)--> READY
-In READY the peer sends INIT/TRANSACTION messages, each run on a worker thread, and
-RESPONSE/ERROR answers to the ledger requests those workers make; answers are routed
-to the waiting transaction by (channel_id, txid). All outgoing messages go through one
-queue drained by the gRPC response iterator, so the stream has exactly one writer.
+In READY the peer sends INIT/TRANSACTION messages and RESPONSE/ERROR answers to the ledger
+requests of running transactions; answers are routed to the waiting transaction by
+(channel_id, txid). All outgoing messages go through one queue drained by the gRPC response
+iterator, so the stream has exactly one writer.
+
+Each transaction runs in a greenlet of its own on the thread that reads the stream: a ledger
+request switches back to the reader, and the reader switches to the transaction with its
+answer. Transactions of one stream still interleave at every request, but an answer reaches
+its transaction without waking another thread; on this protocol, where every message is a
+round trip, a thread hand-off per answer cost as much CPU as the rest of the message.
 """
 
 from __future__ import annotations
@@ -14,12 +20,14 @@ import enum
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Final
 
+import greenlet
+
 from chaincode.shim import protos
-from chaincode.shim.errors import PeerError, PeerTimeoutError, ProtocolError, StreamClosedError
+from chaincode.shim.errors import PeerError, ProtocolError, StreamClosedError
 from chaincode.shim.protos import MessageType
 from chaincode.shim.stub import PeerFeatures
 from chaincode.shim.transaction import Contract, error_message, run_transaction, short_tx_id
@@ -29,6 +37,8 @@ log = logging.getLogger("chaincode.shim.handler")
 # Enough for the peer's own execute timeout (30 s by default) to fire first: after it,
 # the peer answers ERROR to every further request, so this only guards against a lost reply.
 DEFAULT_REQUEST_TIMEOUT = 60.0
+# How often the watchdog looks for a request past its timeout (at most this long late).
+_WATCH_INTERVAL = 1.0
 
 TxKey = tuple[str, str]  # (channel_id, txid): how the peer tells transactions apart
 
@@ -41,58 +51,68 @@ _CLOSED: Final = _Closed()
 
 
 class TxConversation:
-    """One transaction's request/response exchange with the peer (a ``PeerConversation``)."""
+    """One transaction's request/response exchange with the peer (a ``PeerConversation``).
 
-    def __init__(self, channel_id: str, tx_id: str, send: Callable[[Any], None], timeout: float) -> None:
+    Its requests are made from the transaction's own greenlet, which waits for each answer by
+    switching back to the stream's reader (``hub``); the reader switches back with it.
+    """
+
+    def __init__(
+        self, channel_id: str, tx_id: str, send: Callable[[Any], None], hub: greenlet.greenlet
+    ) -> None:
         self.channel_id = channel_id
         self.tx_id = tx_id
         self._send = send
-        self._timeout = timeout
-        self._answers: queue.Queue[Any] = queue.Queue()
-        # The peer drops a request while another one of the same txid is pending, so
-        # requests of one transaction must be strictly one at a time.
-        self._one_at_a_time = threading.Lock()
+        self._hub = hub
+        self.greenlet: greenlet.greenlet | None = None
+        # What is asked and until when, while a request waits: the watchdog reads it.
+        self.waiting: tuple[MessageType, float] | None = None
         self._broken: str | None = None
 
     def request(self, message_type: MessageType, payload: bytes) -> bytes:
-        with self._one_at_a_time:
-            if self._broken is not None:
-                raise StreamClosedError(self._broken)
-            self._send(
-                protos.shim.ChaincodeMessage(
-                    type=message_type, payload=payload, txid=self.tx_id, channel_id=self.channel_id
-                )
+        if greenlet.getcurrent() is not self.greenlet:
+            # Only the transaction's greenlet is resumed with the answer; from anywhere else
+            # the request could never be answered.
+            raise ProtocolError(f"{message_type.name} made outside transaction {short_tx_id(self.tx_id)}")
+        if self._broken is not None:
+            raise StreamClosedError(self._broken)
+        self._send(
+            protos.shim.ChaincodeMessage(
+                type=message_type, payload=payload, txid=self.tx_id, channel_id=self.channel_id
             )
-            try:
-                answer = self._answers.get(timeout=self._timeout)
-            except queue.Empty:
-                # A late answer would be taken for the next request's: stop talking instead.
-                self._broken = f"no answer to {message_type.name} within {self._timeout:.0f} s"
-                raise PeerTimeoutError(self._broken) from None
-            if isinstance(answer, _Closed):
-                raise StreamClosedError(self._broken or "stream closed")
-            if answer.type == MessageType.RESPONSE:
-                return bytes(answer.payload)
-            if answer.type == MessageType.ERROR:
-                raise PeerError(bytes(answer.payload).decode("utf-8", errors="replace"))
-            raise ProtocolError(
-                f"peer answered {message_type.name} with {protos.type_name(answer.type)}, "
-                "expected RESPONSE or ERROR"
-            )
+        )
+        self.waiting = (message_type, time.monotonic())
+        try:
+            answer = self._hub.switch()
+        finally:
+            self.waiting = None
+        if isinstance(answer, _Closed):
+            raise StreamClosedError(self._broken or "stream closed")
+        if answer.type == MessageType.RESPONSE:
+            return bytes(answer.payload)
+        if answer.type == MessageType.ERROR:
+            raise PeerError(bytes(answer.payload).decode("utf-8", errors="replace"))
+        raise ProtocolError(
+            f"peer answered {message_type.name} with {protos.type_name(answer.type)}, "
+            "expected RESPONSE or ERROR"
+        )
 
-    def deliver(self, answer: Any) -> None:
-        self._answers.put(answer)
+    def resume(self, answer: Any) -> None:
+        """Hand ``answer`` to the waiting request; runs the transaction until its next request
+        or its end. Only from the hub."""
+        if self.greenlet is not None and self.waiting is not None:
+            self.greenlet.switch(answer)
 
     def abort(self, reason: str) -> None:
+        """Fail the waiting request (and every later one) with ``reason``. Only from the hub."""
         self._broken = reason
-        self._answers.put(_CLOSED)
+        self.resume(_CLOSED)
 
 
-class TransactionPool:
-    """Worker threads shared by all streams, with a drain for graceful shutdown."""
+class TransactionGate:
+    """Counts the transactions running on all streams, and stops admitting them for shutdown."""
 
-    def __init__(self, max_workers: int) -> None:
-        self._executor = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="cc-tx")
+    def __init__(self) -> None:
         self._lock = threading.Condition()
         self._in_flight = 0
         self._accepting = True
@@ -101,34 +121,24 @@ class TransactionPool:
     def accepting(self) -> bool:
         return self._accepting
 
-    def submit(self, work: Callable[[], None]) -> bool:
-        """Run ``work`` on a worker; False when the pool no longer takes new transactions."""
+    def enter(self) -> bool:
+        """Count one more running transaction; False when no new transaction is taken."""
         with self._lock:
             if not self._accepting:
                 return False
             self._in_flight += 1
-        self._executor.submit(self._run, work)
-        return True
+            return True
+
+    def leave(self) -> None:
+        with self._lock:
+            self._in_flight -= 1
+            self._lock.notify_all()
 
     def drain(self, timeout: float) -> bool:
         """Refuse new transactions and wait for running ones; True when all finished."""
         with self._lock:
             self._accepting = False
             return self._lock.wait_for(lambda: self._in_flight == 0, timeout=timeout)
-
-    def shutdown(self) -> None:
-        self.drain(timeout=0)
-        self._executor.shutdown(wait=False, cancel_futures=True)
-
-    def _run(self, work: Callable[[], None]) -> None:
-        try:
-            work()
-        except Exception:  # work() reports its own failures; this is a last resort
-            log.exception("transaction worker failed")
-        finally:
-            with self._lock:
-                self._in_flight -= 1
-                self._lock.notify_all()
 
 
 class HandlerState(enum.Enum):
@@ -145,20 +155,24 @@ class StreamHandler:
         self,
         contract: Contract,
         chaincode_id: str,
-        pool: TransactionPool,
+        gate: TransactionGate,
         peer: str,
         request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
     ) -> None:
         self._contract = contract
         self._chaincode_id = chaincode_id
-        self._pool = pool
+        self._gate = gate
         self._peer = peer
         self._request_timeout = request_timeout
         self._outbox: queue.Queue[Any] = queue.Queue()
         self._lock = threading.Lock()
         self._state = HandlerState.CREATED
+        # Only the reader's thread touches the conversations, except close() and the watchdog,
+        # which read them under the lock.
         self._conversations: dict[TxKey, TxConversation] = {}
         self._features = PeerFeatures()
+        self._closed = threading.Event()
+        self._reason = ""
 
     @property
     def state(self) -> HandlerState:
@@ -180,6 +194,7 @@ class StreamHandler:
             target=self._receive, args=(requests,), name="cc-stream-reader", daemon=True
         )
         reader.start()
+        threading.Thread(target=self._watch, name="cc-stream-watchdog", daemon=True).start()
         try:
             while True:
                 message = self._outbox.get()
@@ -190,17 +205,36 @@ class StreamHandler:
             self.close("stream ended")
 
     def close(self, reason: str) -> None:
-        """End the stream: wake the sender and fail every transaction still waiting on the peer."""
+        """End the stream: the sender stops, so gRPC ends the call and the reader's loop with it;
+        the reader then fails every transaction still waiting on the peer."""
         with self._lock:
             if self._state is HandlerState.CLOSED:
                 return
             self._state = HandlerState.CLOSED
-            waiting = list(self._conversations.values())
-            self._conversations.clear()
-        for conversation in waiting:
-            conversation.abort(f"peer stream closed: {reason}")
+            self._reason = reason
+        self._closed.set()
         self._outbox.put(_CLOSED)
         log.info("stream from peer %s closed: %s", self._peer, reason)
+
+    def _watch(self) -> None:
+        """Close the stream when a request goes unanswered past the timeout: the reader, blocked
+        on the stream, cannot tell, and a lost answer means the stream itself is broken (the
+        peer dials again)."""
+        interval = min(_WATCH_INTERVAL, self._request_timeout / 4)
+        while not self._closed.wait(interval):
+            now = time.monotonic()
+            with self._lock:
+                late = [
+                    (c, c.waiting[0])
+                    for c in self._conversations.values()
+                    if c.waiting is not None and now - c.waiting[1] > self._request_timeout
+                ]
+            if late:
+                conversation, asked = late[0]
+                self.close(
+                    f"no answer to {asked.name} of [{short_tx_id(conversation.tx_id)}] "
+                    f"within {self._request_timeout:g} s"
+                )
 
     # -- receiving -----------------------------------------------------------------------
 
@@ -217,6 +251,10 @@ class StreamHandler:
             log.debug("peer %s: receive failed", self._peer, exc_info=True)
         finally:
             self.close(reason)
+            with self._lock:
+                waiting = list(self._conversations.values())
+            for conversation in waiting:  # each ends with an error reply nobody will send
+                conversation.abort(f"peer stream closed: {self._reason}")
 
     def _handle(self, message: Any) -> None:
         if message.type == MessageType.KEEPALIVE:
@@ -250,9 +288,8 @@ class StreamHandler:
             raise ProtocolError(text)
 
     def _route_answer(self, message: Any) -> None:
-        with self._lock:
-            conversation = self._conversations.get((message.channel_id, message.txid))
-        if conversation is None:
+        conversation = self._conversations.get((message.channel_id, message.txid))
+        if conversation is None or conversation.waiting is None:
             log.warning(
                 "peer %s: %s for unknown transaction [%s]",
                 self._peer,
@@ -260,34 +297,34 @@ class StreamHandler:
                 short_tx_id(message.txid),
             )
             return
-        conversation.deliver(message)
+        conversation.resume(message)
 
     def _start_transaction(self, message: Any) -> None:
         key = (message.channel_id, message.txid)
-        conversation = TxConversation(message.channel_id, message.txid, self._send, self._request_timeout)
-        with self._lock:
-            if self._state is HandlerState.CLOSED:  # closed meanwhile: nobody would answer it
-                return
-            duplicate = key in self._conversations
-            if not duplicate:
-                self._conversations[key] = conversation
-        if duplicate:
+        if self._state is HandlerState.CLOSED:  # closed meanwhile: nobody would answer it
+            return
+        if key in self._conversations:
             self._send(error_message(message, f"transaction {message.txid} is already running"))
             return
-        if not self._pool.submit(lambda: self._execute(message, conversation)):
-            self._forget(key)
+        if not self._gate.enter():
             self._send(error_message(message, "chaincode is shutting down"))
+            return
+        conversation = TxConversation(message.channel_id, message.txid, self._send, greenlet.getcurrent())
+        with self._lock:
+            self._conversations[key] = conversation
+        conversation.greenlet = greenlet.greenlet(lambda: self._execute(message, conversation))
+        conversation.greenlet.switch()  # runs until its first request, or to its end
 
     def _execute(self, message: Any, conversation: TxConversation) -> None:
         try:
             reply = run_transaction(self._contract, message, conversation, self._features)
+            self._send(reply)
+        except Exception:  # run_transaction reports its own failures; this is a last resort
+            log.exception("transaction [%s] failed", short_tx_id(message.txid))
         finally:
-            self._forget((message.channel_id, message.txid))
-        self._send(reply)
-
-    def _forget(self, key: TxKey) -> None:
-        with self._lock:
-            self._conversations.pop(key, None)
+            with self._lock:
+                self._conversations.pop((message.channel_id, message.txid), None)
+            self._gate.leave()
 
     # -- sending ---------------------------------------------------------------------------
 

@@ -1,8 +1,8 @@
 """Chaincode-as-a-service: a gRPC server implementing ``protos.Chaincode/Connect``.
 
 Each peer that has the chaincode package installed dials in and opens one long-lived
-``Connect`` stream; every stream gets its own ``StreamHandler``, and all streams share
-one pool of transaction workers.
+``Connect`` stream; every stream gets its own ``StreamHandler``, which runs that stream's
+transactions, and all streams share one gate that counts them for a graceful shutdown.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import Any
 import grpc  # untyped: grpc ships no stubs
 
 from chaincode.shim import protos
-from chaincode.shim.handler import DEFAULT_REQUEST_TIMEOUT, StreamHandler, TransactionPool
+from chaincode.shim.handler import DEFAULT_REQUEST_TIMEOUT, StreamHandler, TransactionGate
 from chaincode.shim.transaction import Contract
 
 log = logging.getLogger("chaincode.shim.server")
@@ -27,7 +27,6 @@ log = logging.getLogger("chaincode.shim.server")
 # Fabric's peer and Go shim both allow 100 MiB messages; grpc's Python default is 4 MiB.
 MAX_MESSAGE_BYTES = 100 * 1024 * 1024
 DEFAULT_MAX_STREAMS = 32
-DEFAULT_TX_WORKERS = 64
 DEFAULT_SHUTDOWN_GRACE = 10.0
 
 _GRPC_OPTIONS = [
@@ -59,11 +58,11 @@ class ChaincodeServicer(protos.shim_grpc.ChaincodeServicer):  # type: ignore[mis
     """The ``protos.Chaincode`` service: one StreamHandler per peer connection."""
 
     def __init__(
-        self, contract: Contract, chaincode_id: str, pool: TransactionPool, request_timeout: float
+        self, contract: Contract, chaincode_id: str, gate: TransactionGate, request_timeout: float
     ) -> None:
         self._contract = contract
         self._chaincode_id = chaincode_id
-        self._pool = pool
+        self._gate = gate
         self._request_timeout = request_timeout
         self._lock = threading.Lock()
         self._streams: set[StreamHandler] = set()
@@ -72,7 +71,7 @@ class ChaincodeServicer(protos.shim_grpc.ChaincodeServicer):  # type: ignore[mis
         self, request_iterator: Iterator[Any], context: Any
     ) -> Iterator[Any]:
         handler = StreamHandler(
-            self._contract, self._chaincode_id, self._pool, context.peer(), self._request_timeout
+            self._contract, self._chaincode_id, self._gate, context.peer(), self._request_timeout
         )
         with self._lock:
             self._streams.add(handler)
@@ -104,12 +103,11 @@ class ChaincodeServer:
         tls: TlsConfig | None = None,
         *,
         max_streams: int = DEFAULT_MAX_STREAMS,
-        tx_workers: int = DEFAULT_TX_WORKERS,
         request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
     ) -> None:
         if not chaincode_id:
             raise ValueError("chaincode_id (the package id, label:hash) must not be empty")
-        self._pool = TransactionPool(tx_workers)
+        self._gate = TransactionGate()
         # Each Connect stream holds one grpc thread for its lifetime; beyond max_streams
         # the peer gets RESOURCE_EXHAUSTED instead of a stream that never starts.
         self._server = grpc.server(
@@ -117,7 +115,7 @@ class ChaincodeServer:
             options=_GRPC_OPTIONS,
             maximum_concurrent_rpcs=max_streams,
         )
-        self._servicer = ChaincodeServicer(contract, chaincode_id, self._pool, request_timeout)
+        self._servicer = ChaincodeServicer(contract, chaincode_id, self._gate, request_timeout)
         protos.shim_grpc.add_ChaincodeServicer_to_server(self._servicer, self._server)
         if tls is None:
             self.port: int = self._server.add_insecure_port(address)
@@ -141,15 +139,14 @@ class ChaincodeServer:
     @property
     def accepting_transactions(self) -> bool:
         """False once ``stop`` has begun: new transactions are answered ERROR."""
-        return self._pool.accepting
+        return self._gate.accepting
 
     def stop(self, grace: float = DEFAULT_SHUTDOWN_GRACE) -> None:
         """Finish running transactions (up to ``grace`` seconds), then close every stream."""
-        if not self._pool.drain(grace):
+        if not self._gate.drain(grace):
             log.warning("stopping with transactions still running after %.0f s", grace)
         self._servicer.close_streams("chaincode server stopping")
         self._server.stop(grace=1.0).wait()
-        self._pool.shutdown()
         log.info("chaincode server stopped")
 
 

@@ -8,6 +8,8 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+import pytest
+
 from chaincode.shim.api import ERROR, OK, ChaincodeStub, Response
 from chaincode.shim.server import ChaincodeServer
 from tests._protos import Message, chaincode_pb2, chaincode_shim_pb2, identities_pb2
@@ -161,17 +163,24 @@ def test_concurrent_transactions_with_answers_out_of_order(
 
 
 def test_many_concurrent_transactions_on_one_stream(contract: ScriptedContract, peer: FakePeer) -> None:
-    barrier = threading.Barrier(8, timeout=5)
-
     def work(stub: ChaincodeStub) -> Response:
         _, params = stub.get_function_and_parameters()
-        barrier.wait()  # all eight are in flight on the stream together
+        shared = stub.get_state("shared") or b""
         stub.put_state("k" + params[0], params[0].encode())
-        return Response(status=OK, payload=(stub.get_state("shared") or b"") + params[0].encode())
+        return Response(status=OK, payload=shared + params[0].encode())
 
     contract.functions["Work"] = work
     peer.state["shared"] = b"s-"
-    futures = [peer.execute(["Work", str(i)]) for i in range(8)]
+    ids = [tx_id(f"w{i}") for i in range(8)]
+    peer.held.update(ids)
+    futures = [peer.execute(["Work", str(i)], tx_id=ids[i]) for i in range(8)]
+    # All eight wait on their GET_STATE at once: they are in flight on the stream together ...
+    held = [peer.held_requests.get(timeout=5) for _ in range(8)]
+    assert {request.txid for request in held} == set(ids)
+    for request in reversed(held):  # ... and each goes on when its own answer comes, in any order
+        peer.answer(request)
+    for _ in range(8):
+        peer.answer(peer.held_requests.get(timeout=5))  # the PUT_STATEs
     for i, future in enumerate(futures):
         final = future.result(5)
         assert final.type == Msg.COMPLETED
@@ -227,3 +236,47 @@ def chaincode_payload(final: Message) -> bytes:
 
     payload: bytes = proposal_response_pb2.Response.FromString(final.payload).payload
     return payload
+
+
+def test_an_unanswered_request_closes_the_stream_and_fails_its_transaction(
+    contract: ScriptedContract,
+) -> None:
+    contract.functions["Get"] = lambda stub: Response(status=OK, payload=stub.get_state("k") or b"")
+    server = ChaincodeServer(contract, "127.0.0.1:0", PACKAGE_ID, request_timeout=0.4)
+    peer = FakePeer(f"127.0.0.1:{server.port}").connect()
+    try:
+        lost = tx_id("lost")
+        peer.held.add(lost)  # the peer never answers this transaction's GET_STATE
+        future = peer.execute(["Get"], tx_id=lost)
+        peer.held_requests.get(timeout=5)
+        # The chaincode cannot tell a slow answer from a lost one on a stream it is blocked on,
+        # so it ends the stream; the peer would dial again and fail the transaction itself.
+        assert peer.wait_closed(timeout=5)
+        with pytest.raises(ConnectionError):  # no COMPLETED came for it before the stream ended
+            future.result(5)
+    finally:
+        peer.close()
+        server.stop(grace=1.0)
+
+
+def test_ledger_requests_from_another_thread_are_refused(contract: ScriptedContract, peer: FakePeer) -> None:
+    errors: list[str] = []
+
+    def from_thread(stub: ChaincodeStub) -> Response:
+        def read() -> None:
+            try:
+                stub.get_state("k")
+            except Exception as exc:
+                errors.append(type(exc).__name__)
+
+        worker = threading.Thread(target=read)
+        worker.start()
+        worker.join(5)
+        return Response(status=OK, payload=stub.get_state("k") or b"")
+
+    contract.functions["Threaded"] = from_thread
+    peer.state["k"] = b"v"
+    final, response = peer.invoke("Threaded")
+    assert final.type == Msg.COMPLETED
+    assert errors == ["ProtocolError"]  # only the transaction itself is answered
+    assert response.payload == b"v"
