@@ -15,9 +15,5 @@ class StreamClosedError(ShimError):
     """The peer's stream ended while a transaction was waiting for an answer."""
 
 
-class PeerTimeoutError(ShimError):
-    """The peer did not answer a ledger call in time; the transaction cannot go on."""
-
-
 class ProtocolError(ShimError):
     """The peer sent something the chaincode protocol does not allow here."""

@@ -65,7 +65,7 @@ class TxConversation:
         self._send = send
         self._hub = hub
         self.greenlet: greenlet.greenlet | None = None
-        # What is asked and until when, while a request waits: the watchdog reads it.
+        # While a request waits: what it asked and since when (the watchdog reads it).
         self.waiting: tuple[MessageType, float] | None = None
         self._broken: str | None = None
 
@@ -224,16 +224,18 @@ class StreamHandler:
         while not self._closed.wait(interval):
             now = time.monotonic()
             with self._lock:
-                late = [
-                    (c, c.waiting[0])
-                    for c in self._conversations.values()
-                    if c.waiting is not None and now - c.waiting[1] > self._request_timeout
-                ]
-            if late:
-                conversation, asked = late[0]
+                late = next(
+                    (
+                        (c.tx_id, c.waiting[0])
+                        for c in self._conversations.values()
+                        if c.waiting is not None and now - c.waiting[1] > self._request_timeout
+                    ),
+                    None,
+                )
+            if late is not None:
+                tx_id, asked = late
                 self.close(
-                    f"no answer to {asked.name} of [{short_tx_id(conversation.tx_id)}] "
-                    f"within {self._request_timeout:g} s"
+                    f"no answer to {asked.name} of [{short_tx_id(tx_id)}] within {self._request_timeout:g} s"
                 )
 
     # -- receiving -----------------------------------------------------------------------
