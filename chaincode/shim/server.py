@@ -71,16 +71,11 @@ class ChaincodeServicer(protos.shim_grpc.ChaincodeServicer):  # type: ignore[mis
         self, request_iterator: Iterator[Any], context: Any
     ) -> Iterator[Any]:
         handler = StreamHandler(
-            self._contract,
-            self._chaincode_id,
-            self._gate,
-            context.peer(),
-            context.cancel,
-            self._request_timeout,
+            self._contract, self._chaincode_id, self._gate, context.peer(), self._request_timeout
         )
         with self._lock:
             self._streams.add(handler)
-        # Marks the stream closed when the peer disconnects or the server stops.
+        # Wakes the sender when the peer disconnects or the server stops.
         context.add_callback(lambda: self._closed(handler, "rpc terminated"))
         return handler.run(request_iterator)
 
