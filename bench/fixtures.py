@@ -13,6 +13,7 @@ import copy
 import functools
 import json
 import re
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -28,6 +29,7 @@ from bench.load import Http
 from chaincode.interface import MAX_ARGUMENT_BYTES, MAX_BATCH_CATALOGS
 from gateway.api import API_PREFIX, ROUTES  # the API package's route table, filled as it is imported
 from gateway.fabric import (
+    CommitError,
     Contract,
     Gateway,
     GatewayError,
@@ -36,6 +38,9 @@ from gateway.fabric import (
     load_private_key,
     new_grpc_channel,
     new_private_key_signer,
+)
+from gateway.fabric import (
+    Network as FabricNetwork,
 )
 from network.lib import demo
 
@@ -88,6 +93,13 @@ class Direct:
         self._channels: dict[str, grpc.Channel] = {}
         self._gateways: list[Gateway] = []
         self._contracts: dict[tuple[str, str], Contract] = {}
+        self._networks: dict[str, FabricNetwork] = {}
+        # Each org's peer commits a block in its own time, and a fixture written through one
+        # org's peer is used next through another's: the height every write so far needs, and
+        # the height each org's peer was last seen at.
+        self._lock = threading.Lock()
+        self._needed = 0
+        self._seen: dict[str, int] = {}
 
     def channel(self, msp_id: str) -> grpc.Channel:
         ch = self._channels.get(msp_id)
@@ -111,16 +123,41 @@ class Direct:
                 commit_status_timeout=120,
             )
             self._gateways.append(gw)
-            c = self._contracts[(msp_id, role)] = gw.get_network(CHANNEL).get_contract(CHAINCODE)
+            network = gw.get_network(CHANNEL)
+            self._networks.setdefault(msp_id, network)  # any identity's: for its peer's height
+            c = self._contracts[(msp_id, role)] = network.get_contract(CHAINCODE)
         return c
 
     def evaluate(self, msp_id: str, role: str, fn: str, arg: dict[str, Any]) -> Any:
-        raw = self.contract(msp_id, role).evaluate(fn, args=[json.dumps(arg, ensure_ascii=False)])
+        contract = self.contract(msp_id, role)
+        self._catch_up(msp_id)
+        raw = contract.evaluate(fn, args=[json.dumps(arg, ensure_ascii=False)])
         return json.loads(raw) if raw else None
 
     def submit(self, msp_id: str, role: str, fn: str, arg: dict[str, Any]) -> Any:
-        raw = self.contract(msp_id, role).submit(fn, args=[compact_json(arg)])
+        contract = self.contract(msp_id, role)
+        self._catch_up(msp_id)
+        raw, commit = contract.submit_async(fn, args=[compact_json(arg)])
+        status = commit.status()
+        if not status.successful:
+            raise CommitError(status)
+        with self._lock:
+            self._needed = max(self._needed, status.block_number + 1)
+            self._seen[msp_id] = max(self._seen.get(msp_id, 0), status.block_number + 1)
         return json.loads(raw) if raw else None
+
+    def _catch_up(self, msp_id: str, timeout: float = 30.0) -> None:
+        """Wait until ``msp_id``'s peer has committed every block a write so far went into."""
+        deadline = time.monotonic() + timeout
+        while self._seen.get(msp_id, 0) < self._needed:
+            height = self._networks[msp_id].block_height()
+            with self._lock:
+                self._seen[msp_id] = max(self._seen.get(msp_id, 0), height)
+            if height >= self._needed:
+                return
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{msp_id}'s peer did not reach block height {self._needed}")
+            time.sleep(0.02)
 
     def close(self) -> None:
         for gw in self._gateways:
