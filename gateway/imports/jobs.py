@@ -4,8 +4,9 @@ that accepted it, its state kept for ``GET /api/v1/imports/{id}``.
 With a directory (``$CITYDIR_GATEWAY_RUN/imports``), each job's state is a file there (0600,
 replaced whole on each change), so any worker process of the gateway answers for any job; without
 one, the state is in this process's memory. Jobs are lost when the gateway restarts (the
-directory is emptied), and a job whose worker process died stays as it last reported; re-posting
-the file is safe (an import is idempotent and resumes where it stopped).
+directory is emptied). A job whose worker process stopped before the job finished is reported
+``failed`` (``UNAVAILABLE``) by every other worker: posting the file again is safe (an import is
+idempotent and resumes where it stopped).
 """
 
 from __future__ import annotations
@@ -27,7 +28,26 @@ from gateway.imports.formats import Parsed
 
 EXTENSION = "citydir.imports"  # the app's Jobs, in app.extensions
 KEEP = 200  # finished jobs kept, oldest dropped first
+UNFINISHED = ("validating", "running")
 _ID = re.compile(r"imp-[0-9a-f]{16}")  # what ``start`` makes; nothing else names a file
+
+
+def process_start(pid: int) -> str | None:
+    """When process ``pid`` started (clock ticks since boot, from /proc), None when no such process
+    runs (a zombie has stopped) or there is no /proc: with the pid it names one process, even
+    once the pid is reused."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            fields = stat.read().rsplit(b")", 1)[1].split()
+        return None if fields[0] in (b"Z", b"X") else fields[19].decode("ascii")
+    except (OSError, IndexError, UnicodeDecodeError):
+        return None
+
+
+def _this_process() -> dict[str, Any] | None:
+    # Asked when a job starts, not when the app is built: a worker forked after that has its own pid.
+    started = process_start(os.getpid())
+    return None if started is None else {"pid": os.getpid(), "started": started}
 
 
 @dataclass
@@ -36,13 +56,32 @@ class Job:
     owner: tuple[str, str, str]  # the identity's key: only it may read the job
     state: dict[str, Any]
     started: float = field(default_factory=time.time)
+    # The process running it, as other workers tell whether it still runs (None without /proc:
+    # the job is then reported as it last reported).
+    worker: dict[str, Any] | None = field(default_factory=_this_process)
 
     def view(self) -> dict[str, Any]:
         return {"id": self.id, **self.state}
 
     @property
     def finished(self) -> bool:
-        return self.state.get("status") not in ("validating", "running")
+        return self.state.get("status") not in UNFINISHED
+
+
+def _stopped(job_state: dict[str, Any], worker: dict[str, Any]) -> dict[str, Any]:
+    """The state of a job whose worker process is gone: it will never report again."""
+    return {
+        **job_state,
+        "status": "failed",
+        "failure": {
+            "code": "UNAVAILABLE",
+            "message": (
+                "the gateway worker process that ran this import stopped before it finished; "
+                "post the file again: the import resumes where it stopped"
+            ),
+            "details": {"worker_pid": worker["pid"]},
+        },
+    }
 
 
 class Jobs:
@@ -95,7 +134,13 @@ class Jobs:
         if self._dir is None:
             self._jobs[job.id] = job
             return
-        record = {"id": job.id, "owner": list(job.owner), "started": job.started, "state": job.state}
+        record = {
+            "id": job.id,
+            "owner": list(job.owner),
+            "started": job.started,
+            "state": job.state,
+            "worker": job.worker,
+        }
         fd, tmp = tempfile.mkstemp(dir=self._dir, prefix=".job-")  # 0600
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as out:
@@ -113,8 +158,10 @@ class Jobs:
             record = json.loads((self._dir / f"{job_id}.json").read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return None
-        owner = record["owner"]
-        return Job(record["id"], (owner[0], owner[1], owner[2]), record["state"], record["started"])
+        owner, state, worker = record["owner"], record["state"], record.get("worker")
+        if worker and state.get("status") in UNFINISHED and process_start(worker["pid"]) != worker["started"]:
+            state = _stopped(state, worker)
+        return Job(record["id"], (owner[0], owner[1], owner[2]), state, record["started"], worker)
 
     def _prune(self) -> None:
         if self._dir is None:

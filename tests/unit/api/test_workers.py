@@ -122,6 +122,50 @@ def test_an_import_started_on_one_worker_is_reported_by_another(tmp_path: Path) 
     assert oct((tmp_path / f"{job.id}.json").stat().st_mode & 0o777) == "0o600"
 
 
+class _StuckDirectory(FakeDirectory):
+    """A ledger that never answers a write: the job stays running until its process stops."""
+
+    def create_catalogs(self, catalogs: list[dict[str, Any]]) -> str:
+        time.sleep(3600)
+        return "never"
+
+
+def _start_a_stuck_import(path: Path, owner: tuple[str, str, str], ids: Any) -> None:
+    parsed = parse(write([catalog(1)], "json"), "json")
+    job = Jobs(path).start(owner, parsed, DEPT, _StuckDirectory(), update=False, dry_run=False)
+    ids.put(job.id)
+    time.sleep(3600)
+
+
+def _wait_for_status(jobs: Jobs, job_id: str, owner: tuple[str, str, str], status: str) -> dict[str, Any]:
+    deadline = time.monotonic() + 30
+    while (job := jobs.get(job_id, owner)) is None or job.state["status"] != status:
+        assert time.monotonic() < deadline, f"{job_id}: {job.state if job else None}, not {status}"
+        time.sleep(0.02)
+    return job.state
+
+
+def test_an_import_whose_worker_stopped_is_reported_failed_by_another(tmp_path: Path) -> None:
+    owner = ("HealthMSP", "admin", "x")
+    ids = _SPAWN.Queue()
+    worker = _SPAWN.Process(target=_start_a_stuck_import, args=(tmp_path, owner, ids))
+    worker.start()
+    try:
+        job_id = ids.get(timeout=60)
+        other = Jobs(tmp_path)
+        _wait_for_status(other, job_id, owner, "running")  # its worker runs: as it reports
+        worker.kill()
+        worker.join(timeout=30)
+        state = _wait_for_status(other, job_id, owner, "failed")
+    finally:
+        if worker.is_alive():
+            worker.kill()
+    assert state["failure"]["code"] == "UNAVAILABLE"
+    assert "post the file again" in state["failure"]["message"]
+    assert state["failure"]["details"] == {"worker_pid": worker.pid}
+    assert state["done"] == 0 and state["total"] == 1  # what it had reported stays
+
+
 def test_finished_jobs_beyond_the_limit_are_dropped_oldest_first(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
