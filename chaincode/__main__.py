@@ -66,8 +66,8 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         return EXIT_MISSING_CONTRACT
     try:
         serve(contract, config.address, config.chaincode_id, config.tls)
-    except RuntimeError as exc:  # grpc's "Failed to bind to address"
-        print(f"chaincode: cannot listen on {config.address}: {exc}", file=sys.stderr)
+    except OSError as exc:  # address in use, or not an address of this machine
+        print(f"chaincode: cannot listen on {config.address}: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_BAD_CONFIG
     return 0
 

@@ -1,33 +1,33 @@
-"""The chaincode side of one peer's stream: registration, routing, and the single sender.
+"""The chaincode side of one peer's stream: registration, routing, and timeouts.
 
 Lifecycle of a stream (the peer dials in; we speak first):
     CREATED --send REGISTER--> (peer: REGISTERED) --> ESTABLISHED --(peer: READY)--> READY
 In READY the peer sends INIT/TRANSACTION messages and RESPONSE/ERROR answers to the ledger
 requests of running transactions; answers are routed to the waiting transaction by
-(channel_id, txid). All outgoing messages go through one queue drained by the gRPC response
-iterator, so the stream has exactly one writer.
+(channel_id, txid).
 
-Each transaction runs in a greenlet of its own on the thread that reads the stream: a ledger
-request switches back to the reader, and the reader switches to the transaction with its
-answer. Transactions of one stream still interleave at every request, but an answer reaches
-its transaction without waking another thread: on this protocol every ledger call is a round
-trip, and a wake-up per answer was about a tenth of the server's CPU per transaction.
+Everything here runs on the thread of the stream's connection (``chaincode.shim.http2``),
+except ``close``. Each transaction runs in a greenlet of its own: a ledger request sends its
+message and switches back to the connection's loop (the hub), which switches to the
+transaction with its answer. Transactions of one stream interleave at every request, and no
+message waits for another thread: on this protocol every ledger call is a round trip.
 """
 
 from __future__ import annotations
 
 import enum
 import logging
-import queue
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any, Final
 
 import greenlet
+from google.protobuf.message import DecodeError
 
 from chaincode.shim import protos
 from chaincode.shim.errors import PeerError, ProtocolError, StreamClosedError
+from chaincode.shim.http2 import GRPC_INTERNAL, Stream, StreamFailure
 from chaincode.shim.protos import MessageType
 from chaincode.shim.stub import PeerFeatures
 from chaincode.shim.transaction import Contract, error_message, run_transaction, short_tx_id
@@ -37,14 +37,14 @@ log = logging.getLogger("chaincode.shim.handler")
 # Enough for the peer's own execute timeout (30 s by default) to fire first: after it,
 # the peer answers ERROR to every further request, so this only guards against a lost reply.
 DEFAULT_REQUEST_TIMEOUT = 60.0
-# How often the watchdog looks for a request past its timeout (at most this long late).
-_WATCH_INTERVAL = 1.0
+# How often a stream looks for a request past its timeout (at most this long late).
+WATCH_INTERVAL = 1.0
 
 TxKey = tuple[str, str]  # (channel_id, txid): how the peer tells transactions apart
 
 
 class _Closed:
-    """Sentinel put on a queue to wake its reader because the stream is gone."""
+    """Sentinel a waiting request is resumed with when the stream is gone."""
 
 
 _CLOSED: Final = _Closed()
@@ -149,29 +149,26 @@ class HandlerState(enum.Enum):
 
 
 class StreamHandler:
-    """Speaks the chaincode protocol on one peer's ``Connect`` stream."""
+    """Speaks the chaincode protocol on one peer's ``Connect`` stream (an ``http2.Handler``)."""
 
     def __init__(
         self,
         contract: Contract,
         chaincode_id: str,
         gate: TransactionGate,
-        peer: str,
+        stream: Stream,
         request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
     ) -> None:
         self._contract = contract
         self._chaincode_id = chaincode_id
         self._gate = gate
-        self._peer = peer
+        self._stream = stream
+        self._peer = stream.peer
         self._request_timeout = request_timeout
-        self._outbox: queue.Queue[Any] = queue.Queue()
         self._lock = threading.Lock()
         self._state = HandlerState.CREATED
-        # Only the reader's thread touches the conversations, except close() and the watchdog,
-        # which read them under the lock.
         self._conversations: dict[TxKey, TxConversation] = {}
         self._features = PeerFeatures()
-        self._closed = threading.Event()
         self._reason = ""
 
     @property
@@ -183,80 +180,66 @@ class StreamHandler:
         """What the peer offered in READY (write batching, multi-key reads)."""
         return self._features
 
-    def run(self, requests: Iterator[Any]) -> Iterator[Any]:
-        """The body of ``Connect``: yields what we send while a thread reads what the peer sends."""
+    def start(self) -> None:
+        """We speak first: REGISTER with the package id."""
         registration = protos.chaincode.ChaincodeID(name=self._chaincode_id)
         self._send(
             protos.shim.ChaincodeMessage(type=MessageType.REGISTER, payload=registration.SerializeToString())
         )
         log.info("peer %s connected; registering as %s", self._peer, self._chaincode_id)
-        reader = threading.Thread(
-            target=self._receive, args=(requests,), name="cc-stream-reader", daemon=True
-        )
-        reader.start()
-        threading.Thread(target=self._watch, name="cc-stream-watchdog", daemon=True).start()
-        try:
-            while True:
-                message = self._outbox.get()
-                if isinstance(message, _Closed):
-                    return
-                yield message
-        finally:
-            self.close("stream ended")
 
     def close(self, reason: str) -> None:
-        """End the stream: the sender stops, so gRPC ends the call and the reader's loop with it;
-        the reader then fails every transaction still waiting on the peer."""
+        """End the stream (status OK). From any thread; ``ended`` follows on the stream's own."""
+        if self._mark_closed(reason):
+            self._stream.end()
+
+    def receive(self, data: bytes) -> None:
+        """One message from the peer."""
+        try:
+            message = protos.shim.ChaincodeMessage.FromString(data)
+        except DecodeError as exc:
+            self._mark_closed(f"undecodable message: {exc}")
+            raise StreamFailure(GRPC_INTERNAL, f"not a ChaincodeMessage: {exc}") from exc
+        try:
+            self._handle(message)
+        except ProtocolError as exc:
+            log.error("peer %s: %s", self._peer, exc)
+            self._mark_closed(str(exc))
+            raise StreamFailure(GRPC_INTERNAL, str(exc)) from exc
+
+    def tick(self, now: float) -> None:
+        """Close the stream when a request went unanswered past the timeout: a lost answer means
+        the stream itself is broken (the peer dials again)."""
+        late = next(
+            (
+                (c.tx_id, c.waiting[0])
+                for c in self._conversations.values()
+                if c.waiting is not None and now - c.waiting[1] > self._request_timeout
+            ),
+            None,
+        )
+        if late is not None:
+            tx_id, asked = late
+            self.close(
+                f"no answer to {asked.name} of [{short_tx_id(tx_id)}] within {self._request_timeout:g} s"
+            )
+
+    def ended(self, reason: str) -> None:
+        """The stream is gone: fail every transaction still waiting on the peer."""
+        self._mark_closed(reason)
+        for conversation in list(self._conversations.values()):  # each ends with a reply nobody sends
+            conversation.abort(f"peer stream closed: {self._reason}")
+
+    def _mark_closed(self, reason: str) -> bool:
         with self._lock:
             if self._state is HandlerState.CLOSED:
-                return
+                return False
             self._state = HandlerState.CLOSED
             self._reason = reason
-        self._closed.set()
-        self._outbox.put(_CLOSED)
         log.info("stream from peer %s closed: %s", self._peer, reason)
-
-    def _watch(self) -> None:
-        """Close the stream when a request goes unanswered past the timeout: the reader, blocked
-        on the stream, cannot tell, and a lost answer means the stream itself is broken (the
-        peer dials again)."""
-        interval = min(_WATCH_INTERVAL, self._request_timeout / 4)
-        while not self._closed.wait(interval):
-            now = time.monotonic()
-            with self._lock:
-                late = next(
-                    (
-                        (c.tx_id, c.waiting[0])
-                        for c in self._conversations.values()
-                        if c.waiting is not None and now - c.waiting[1] > self._request_timeout
-                    ),
-                    None,
-                )
-            if late is not None:
-                tx_id, asked = late
-                self.close(
-                    f"no answer to {asked.name} of [{short_tx_id(tx_id)}] within {self._request_timeout:g} s"
-                )
+        return True
 
     # -- receiving -----------------------------------------------------------------------
-
-    def _receive(self, requests: Iterator[Any]) -> None:
-        reason = "peer ended the stream"
-        try:
-            for message in requests:
-                self._handle(message)
-        except ProtocolError as exc:
-            reason = str(exc)
-            log.error("peer %s: %s", self._peer, exc)
-        except Exception as exc:  # grpc raises RpcError when the peer goes away
-            reason = f"receive failed: {type(exc).__name__}"
-            log.debug("peer %s: receive failed", self._peer, exc_info=True)
-        finally:
-            self.close(reason)
-            with self._lock:
-                waiting = list(self._conversations.values())
-            for conversation in waiting:  # each ends with an error reply nobody will send
-                conversation.abort(f"peer stream closed: {self._reason}")
 
     def _handle(self, message: Any) -> None:
         if message.type == MessageType.KEEPALIVE:
@@ -312,8 +295,7 @@ class StreamHandler:
             self._send(error_message(message, "chaincode is shutting down"))
             return
         conversation = TxConversation(message.channel_id, message.txid, self._send, greenlet.getcurrent())
-        with self._lock:
-            self._conversations[key] = conversation
+        self._conversations[key] = conversation
         conversation.greenlet = greenlet.greenlet(lambda: self._execute(message, conversation))
         conversation.greenlet.switch()  # runs until its first request, or to its end
 
@@ -324,8 +306,7 @@ class StreamHandler:
         except Exception:  # run_transaction reports its own failures; this is a last resort
             log.exception("transaction [%s] failed", short_tx_id(message.txid))
         finally:
-            with self._lock:
-                self._conversations.pop((message.channel_id, message.txid), None)
+            self._conversations.pop((message.channel_id, message.txid), None)
             self._gate.leave()
 
     # -- sending ---------------------------------------------------------------------------
@@ -334,4 +315,4 @@ class StreamHandler:
         if self._state is HandlerState.CLOSED:
             log.debug("dropping %s for a closed stream", protos.type_name(message.type))
             return
-        self._outbox.put(message)
+        self._stream.send(message.SerializeToString())

@@ -26,7 +26,7 @@ identities: Any = _identities_pb2  # SerializedIdentity
 chaincode: Any = _chaincode_pb2  # ChaincodeID, ChaincodeInput, ChaincodeAdditionalParams
 chaincode_event: Any = _chaincode_event_pb2  # ChaincodeEvent
 shim: Any = _shim_pb2  # ChaincodeMessage and the per-request payloads
-shim_grpc: Any = _shim_grpc  # ChaincodeServicer, add_ChaincodeServicer_to_server
+shim_grpc: Any = _shim_grpc  # ChaincodeStub (the peer's side, for the bench)
 proposal: Any = _proposal_pb2  # SignedProposal, Proposal, ChaincodeProposalPayload
 proposal_response: Any = _proposal_response_pb2  # Response
 

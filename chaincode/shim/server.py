@@ -3,46 +3,36 @@
 Each peer that has the chaincode package installed dials in and opens one long-lived
 ``Connect`` stream; every stream gets its own ``StreamHandler``, which runs that stream's
 transactions, and all streams share one gate that counts them for a graceful shutdown.
+gRPC is served by ``chaincode.shim.http2``: one thread per connection, which reads, runs the
+transactions and writes (see there why not grpcio's server).
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import signal
+import socket
+import ssl
+import tempfile
 import threading
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 from types import FrameType
-from typing import Any
 
-import grpc  # untyped: grpc ships no stubs
-
-from chaincode.shim import protos
-from chaincode.shim.handler import DEFAULT_REQUEST_TIMEOUT, StreamHandler, TransactionGate
+from chaincode.shim.handler import DEFAULT_REQUEST_TIMEOUT, WATCH_INTERVAL, StreamHandler, TransactionGate
+from chaincode.shim.http2 import Connection, Settings, Stream
 from chaincode.shim.transaction import Contract
 
 log = logging.getLogger("chaincode.shim.server")
 
-# Fabric's peer and Go shim both allow 100 MiB messages; grpc's Python default is 4 MiB.
+CONNECT = "/protos.Chaincode/Connect"
+# Fabric's peer and Go shim both allow 100 MiB messages.
 MAX_MESSAGE_BYTES = 100 * 1024 * 1024
 DEFAULT_MAX_STREAMS = 32
 DEFAULT_SHUTDOWN_GRACE = 10.0
-
-_GRPC_OPTIONS = [
-    ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
-    ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
-    # The peer pings every 60 s even when idle (PermitWithoutStream); grpc's default
-    # enforcement (5 min) would answer such pings with GOAWAY "too_many_pings".
-    ("grpc.keepalive_permit_without_calls", 1),
-    ("grpc.http2.min_ping_interval_without_data_ms", 30_000),
-    # grpc binds with SO_REUSEPORT by default: a second instance on the same port would
-    # silently share the peers' connections instead of failing to start.
-    ("grpc.so_reuseport", 0),
-    # Our own pings find peers that vanished without closing the connection.
-    ("grpc.keepalive_time_ms", 60_000),
-    ("grpc.keepalive_timeout_ms", 20_000),
-]
+# A client that has not finished its TLS handshake and HTTP/2 preface by then is dropped.
+HANDSHAKE_TIMEOUT = 10.0
 
 
 @dataclass(frozen=True)
@@ -54,46 +44,11 @@ class TlsConfig:
     client_ca: bytes | None = None
 
 
-class ChaincodeServicer(protos.shim_grpc.ChaincodeServicer):  # type: ignore[misc]  # untyped base
-    """The ``protos.Chaincode`` service: one StreamHandler per peer connection."""
-
-    def __init__(
-        self, contract: Contract, chaincode_id: str, gate: TransactionGate, request_timeout: float
-    ) -> None:
-        self._contract = contract
-        self._chaincode_id = chaincode_id
-        self._gate = gate
-        self._request_timeout = request_timeout
-        self._lock = threading.Lock()
-        self._streams: set[StreamHandler] = set()
-
-    def Connect(  # grpc names the method
-        self, request_iterator: Iterator[Any], context: Any
-    ) -> Iterator[Any]:
-        handler = StreamHandler(
-            self._contract, self._chaincode_id, self._gate, context.peer(), self._request_timeout
-        )
-        with self._lock:
-            self._streams.add(handler)
-        # Wakes the sender when the peer disconnects or the server stops.
-        context.add_callback(lambda: self._closed(handler, "rpc terminated"))
-        return handler.run(request_iterator)
-
-    def close_streams(self, reason: str) -> None:
-        """End every stream cleanly (status OK), so that stopping need not wait out the grace."""
-        with self._lock:
-            streams = list(self._streams)
-        for handler in streams:
-            handler.close(reason)
-
-    def _closed(self, handler: StreamHandler, reason: str) -> None:
-        handler.close(reason)
-        with self._lock:
-            self._streams.discard(handler)
-
-
 class ChaincodeServer:
-    """A started chaincode server; ``port`` is the bound port (useful with port 0)."""
+    """A started chaincode server; ``port`` is the bound port (useful with port 0).
+
+    Raises OSError when it cannot listen on ``address``.
+    """
 
     def __init__(
         self,
@@ -107,27 +62,27 @@ class ChaincodeServer:
     ) -> None:
         if not chaincode_id:
             raise ValueError("chaincode_id (the package id, label:hash) must not be empty")
+        self._contract = contract
+        self._chaincode_id = chaincode_id
+        self._request_timeout = request_timeout
         self._gate = TransactionGate()
-        # Each Connect stream holds one grpc thread for its lifetime; beyond max_streams
-        # the peer gets RESOURCE_EXHAUSTED instead of a stream that never starts.
-        self._server = grpc.server(
-            ThreadPoolExecutor(max_workers=max_streams, thread_name_prefix="cc-stream"),
-            options=_GRPC_OPTIONS,
-            maximum_concurrent_rpcs=max_streams,
+        self._tls = _tls_context(tls) if tls is not None else None
+        self._lock = threading.Lock()
+        self._streams = 0
+        self._max_streams = max_streams
+        self._connections: dict[Connection, threading.Thread] = {}
+        # Beyond max_streams a peer gets RESOURCE_EXHAUSTED instead of a stream that never starts.
+        self._settings = Settings(
+            admit=self._admit,
+            release=self._release,
+            max_message=MAX_MESSAGE_BYTES,
+            tick=min(WATCH_INTERVAL, request_timeout / 4),
         )
-        self._servicer = ChaincodeServicer(contract, chaincode_id, self._gate, request_timeout)
-        protos.shim_grpc.add_ChaincodeServicer_to_server(self._servicer, self._server)
-        if tls is None:
-            self.port: int = self._server.add_insecure_port(address)
-        else:
-            credentials = grpc.ssl_server_credentials(
-                [(tls.key, tls.cert)],
-                root_certificates=tls.client_ca,
-                require_client_auth=tls.client_ca is not None,
-            )
-            self.port = self._server.add_secure_port(address, credentials)
+        self._listener = _listen(address)
+        self.port: int = self._listener.getsockname()[1]
         self.address = address
-        self._server.start()
+        self._acceptor = threading.Thread(target=self._accept, name="cc-accept", daemon=True)
+        self._acceptor.start()
         log.info(
             "chaincode %s listening on %s (port %d, %s)",
             chaincode_id,
@@ -145,9 +100,98 @@ class ChaincodeServer:
         """Finish running transactions (up to ``grace`` seconds), then close every stream."""
         if not self._gate.drain(grace):
             log.warning("stopping with transactions still running after %.0f s", grace)
-        self._servicer.close_streams("chaincode server stopping")
-        self._server.stop(grace=1.0).wait()
+        with contextlib.suppress(OSError):  # wakes the acceptor, which then finds the listener closed
+            self._listener.shutdown(socket.SHUT_RDWR)
+        self._listener.close()
+        with self._lock:
+            connections = dict(self._connections)
+        for connection in connections:
+            connection.close()
+        for thread in connections.values():
+            thread.join(timeout=1.0)
         log.info("chaincode server stopped")
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                sock, address = self._listener.accept()
+            except OSError:  # the listener was closed: we are stopping
+                return
+            threading.Thread(
+                target=self._serve,
+                args=(sock, f"{address[0]}:{address[1]}"),
+                name="cc-connection",
+                daemon=True,
+            ).start()
+
+    def _serve(self, sock: socket.socket, peer: str) -> None:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sock.settimeout(HANDSHAKE_TIMEOUT)
+        if self._tls is not None:
+            try:
+                sock = self._tls.wrap_socket(sock, server_side=True)
+            except (OSError, ssl.SSLError) as exc:
+                log.warning("TLS handshake with %s failed: %s", peer, exc)
+                sock.close()
+                return
+        connection = Connection(sock, peer, {CONNECT: self._connect}, self._settings)
+        with self._lock:
+            self._connections[connection] = threading.current_thread()
+        try:
+            connection.serve()
+        finally:
+            with self._lock:
+                self._connections.pop(connection, None)
+
+    def _connect(self, stream: Stream) -> StreamHandler:
+        handler = StreamHandler(self._contract, self._chaincode_id, self._gate, stream, self._request_timeout)
+        handler.start()
+        return handler
+
+    def _admit(self) -> bool:
+        with self._lock:
+            if self._streams >= self._max_streams:
+                return False
+            self._streams += 1
+            return True
+
+    def _release(self) -> None:
+        with self._lock:
+            self._streams -= 1
+
+
+def _listen(address: str) -> socket.socket:
+    host, _, port = address.rpartition(":")
+    family, kind, proto, _, where = socket.getaddrinfo(
+        host.strip("[]") or None, int(port), type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+    )[0]
+    listener = socket.socket(family, kind, proto)
+    try:
+        # Rebinding over connections in TIME_WAIT is fine; SO_REUSEPORT is never set, so a
+        # second server on the same port fails to start instead of sharing the peers.
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(where)
+        listener.listen(128)
+    except OSError:
+        listener.close()
+        raise
+    return listener
+
+
+def _tls_context(tls: TlsConfig) -> ssl.SSLContext:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    context.set_alpn_protocols(["h2"])  # gRPC clients require it
+    # ssl loads a certificate and key only from files: a private directory, gone at once.
+    with tempfile.TemporaryDirectory(prefix="citydir-tls-") as directory:
+        cert, key = Path(directory, "cert.pem"), Path(directory, "key.pem")
+        cert.write_bytes(tls.cert)
+        key.write_bytes(tls.key)
+        context.load_cert_chain(cert, key)
+    if tls.client_ca is not None:
+        context.load_verify_locations(cadata=tls.client_ca.decode("ascii"))
+        context.verify_mode = ssl.CERT_REQUIRED
+    return context
 
 
 def serve(contract: Contract, address: str, chaincode_id: str, tls: TlsConfig | None = None) -> None:

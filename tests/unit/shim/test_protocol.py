@@ -280,3 +280,36 @@ def test_ledger_requests_from_another_thread_are_refused(contract: ScriptedContr
     assert final.type == Msg.COMPLETED
     assert errors == ["ProtocolError"]  # only the transaction itself is answered
     assert response.payload == b"v"
+
+
+def test_megabyte_messages_cross_both_ways(contract: ScriptedContract, peer: FakePeer) -> None:
+    # Far above HTTP/2's 16 KiB frames and 64 KiB default windows: split, and paced by the
+    # flow control of both sides.
+    peer.state["big"] = bytes(range(256)) * 4096  # 1 MiB in the peer's answer to GET_STATE
+    contract.functions["Echo"] = lambda stub: Response(
+        status=OK, payload=(stub.get_state("big") or b"") + stub.get_function_and_parameters()[1][0].encode()
+    )
+    argument = "a" * 2_000_000  # 2 MB in the transaction itself
+    final, response = peer.invoke("Echo", argument, timeout=20)
+    assert final.type == Msg.COMPLETED
+    assert response.payload == bytes(range(256)) * 4096 + argument.encode()
+
+
+def test_streams_beyond_the_limit_are_refused_resource_exhausted(contract: ScriptedContract) -> None:
+    import grpc
+
+    server = ChaincodeServer(contract, "127.0.0.1:0", PACKAGE_ID, max_streams=1)
+    first = FakePeer(f"127.0.0.1:{server.port}").connect()
+    second = FakePeer(f"127.0.0.1:{server.port}")
+    try:
+        with pytest.raises(TimeoutError):
+            second.connect(timeout=2)
+        assert second.wait_closed(timeout=5)
+        assert second.stream_error is not None
+        assert second.stream_error.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+        _, response = first.invoke("anything", init=True)  # the first stream still serves
+        assert response.status == 200
+    finally:
+        first.close()
+        second.close()
+        server.stop(grace=1.0)
