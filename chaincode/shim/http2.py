@@ -5,7 +5,9 @@ framing, its threads and the hand-offs between them), and on the chaincode proto
 ledger call is such an exchange: that was most of a transaction's CPU. Here one thread owns a
 connection. It reads frames, hands each complete gRPC message to its stream's handler (which
 runs the transactions, and their sends, on this same thread), and writes whatever they sent
-in one system call per batch read.
+in one system call per batch read. So a handler must never block: while it runs, the
+connection's pings, flow control and other streams wait (a transaction only ever waits for
+the peer, by switching back to this loop).
 
 Implemented (RFC 9113 and gRPC's HTTP/2 mapping): the connection preface and SETTINGS, PING,
 flow control both ways (what a window does not allow waits for the peer's WINDOW_UPDATE),
@@ -19,7 +21,6 @@ bidirectional streams.
 from __future__ import annotations
 
 import collections
-import contextlib
 import contextlib
 import logging
 import os
@@ -53,9 +54,8 @@ PADDED = 0x8
 PRIORITY_FLAG = 0x20
 # Settings (§6.5.2) and error codes (§7).
 HEADER_TABLE_SIZE, ENABLE_PUSH, MAX_CONCURRENT_STREAMS, INITIAL_WINDOW_SIZE, MAX_FRAME_SIZE = 1, 2, 3, 4, 5
-NO_ERROR, PROTOCOL_ERROR, FLOW_CONTROL_ERROR, FRAME_SIZE_ERROR, REFUSED_STREAM, COMPRESSION_ERROR = (
-    0, 1, 3, 6, 7, 9,
-)  # fmt: skip
+NO_ERROR, PROTOCOL_ERROR, INTERNAL_ERROR, FLOW_CONTROL_ERROR, FRAME_SIZE_ERROR = 0, 1, 2, 3, 6
+REFUSED_STREAM, COMPRESSION_ERROR = 7, 9
 
 DEFAULT_FRAME = 16_384  # we never raise SETTINGS_MAX_FRAME_SIZE, so no frame may be longer
 DEFAULT_WINDOW = 65_535
@@ -68,6 +68,8 @@ MAX_HEADER_BLOCK = 64 * 1024
 # lower and answers RESOURCE_EXHAUSTED: a client at this bound would instead queue its stream.
 MAX_STREAMS_PER_CONNECTION = 100
 _READ_SIZE = 256 * 1024
+_CLOSE_GRACE = 2.0  # seconds close() waits for the peer's window to take what streams still send
+_HANG_UP = 0.2  # seconds we read (and drop) what the peer still sends once we have closed our side
 
 # gRPC status codes we answer with.
 GRPC_OK, GRPC_RESOURCE_EXHAUSTED, GRPC_UNIMPLEMENTED, GRPC_INTERNAL = 0, 8, 12, 13
@@ -134,6 +136,7 @@ class Stream:
         self.received = bytearray()  # the start of a message still arriving
         self.unacknowledged = 0  # bytes received since our last WINDOW_UPDATE for it
         self.handler: Handler | None = None
+        self.answered = False  # response headers sent
         self.remote_closed = False
 
     def send(self, message: bytes) -> None:
@@ -174,6 +177,7 @@ class Connection:
         os.set_blocking(self._wake_write, False)  # a full pipe already means "wake up"
         self._gone = False
         self._closing = False  # no new streams; the connection ends with its last stream
+        self._close_by: float | None = None  # when close() gives up on data the peer's window holds back
         self._last_heard = time.monotonic()
         self._ping_sent: float | None = None
 
@@ -209,6 +213,11 @@ class Connection:
             self._write_quietly()
         except (OSError, ssl.SSLError) as exc:
             reason = f"connection lost ({exc})"
+        except Exception:
+            reason = "the server failed"
+            log.exception("connection from %s", self.peer)
+            self._frame(GOAWAY, 0, 0, struct.pack(">II", self._last_stream, INTERNAL_ERROR))
+            self._write_quietly()
         finally:
             with self._calls_lock:
                 self._gone = True
@@ -216,8 +225,20 @@ class Connection:
                 os.close(self._wake_write)
             for stream in list(self._streams.values()):
                 self._forget(stream, reason)
-            with contextlib.suppress(OSError):
-                self._sock.close()
+            self._hang_up()
+
+    def _hang_up(self) -> None:
+        """Close after the peer has had time to read what we sent: closing with its bytes
+        unread would reset the connection, and a reset may discard our last frames (trailers,
+        GOAWAY). A peer that does not close its side is given a moment, not more."""
+        with contextlib.suppress(OSError, ValueError):
+            self._sock.shutdown(socket.SHUT_WR)
+            self._sock.settimeout(_HANG_UP)
+            deadline = time.monotonic() + _HANG_UP
+            while time.monotonic() < deadline and self._sock.recv(_READ_SIZE):
+                pass
+        with contextlib.suppress(OSError):
+            self._sock.close()
 
     def _handshake(self) -> None:
         preface = bytearray()
@@ -228,7 +249,10 @@ class Connection:
             preface += chunk
         if preface != PREFACE:
             raise _Ended("not an HTTP/2 client (wrong connection preface)")
-        self._sock.settimeout(None)
+        # poll says a socket is readable, but TLS then waits for the rest of a record, and a
+        # send waits while the peer's TCP window is shut: a peer gone silent meanwhile must
+        # not hold this thread (and its streams' transactions) for ever.
+        self._sock.settimeout(self._settings.keepalive + self._settings.keepalive_timeout)
         settings = struct.pack(
             ">HIHIHI",
             ENABLE_PUSH, 0,
@@ -270,6 +294,8 @@ class Connection:
             self._write()
             if self._closing and not self._streams:
                 raise _Ended("connection closed")
+            if self._close_by is not None and now > self._close_by:
+                raise _Ended("connection closed with replies the peer's flow control held back")
 
     def _tick(self, now: float) -> None:
         for stream in list(self._streams.values()):
@@ -314,6 +340,8 @@ class Connection:
             if not flags & ACK:
                 self._peer_settings(payload)
         elif kind == PING:
+            if len(payload) != 8:
+                raise ProtocolViolation(FRAME_SIZE_ERROR, "a PING frame not 8 bytes long")
             if not flags & ACK:
                 self._frame(PING, ACK, 0, payload)
         elif kind == WINDOW_UPDATE:
@@ -348,17 +376,17 @@ class Connection:
         """Deliver each complete message the stream has received."""
         buffer = stream.received
         position = 0
-        while len(buffer) - position >= 5 and stream.handler is not None:
+        while len(buffer) - position >= 5 and stream.handler is not None and stream.trailers is None:
             compressed, length = _MESSAGE_PREFIX.unpack_from(buffer, position)
             if compressed:
                 self.finish(stream, GRPC_UNIMPLEMENTED, "compressed messages are not supported")
-                return
+                break
             if length > self._settings.max_message:
                 limit = self._settings.max_message
                 self.finish(
                     stream, GRPC_RESOURCE_EXHAUSTED, f"a {length}-byte message is above the limit of {limit}"
                 )
-                return
+                break
             if len(buffer) - position - 5 < length:
                 break
             message = bytes(buffer[position + 5 : position + 5 + length])
@@ -367,11 +395,9 @@ class Connection:
                 stream.handler.receive(message)
             except StreamFailure as exc:
                 self.finish(stream, exc.status, str(exc))
-                return
             except Exception:  # a handler's defect ends its stream, not the connection
                 log.exception("stream %d from %s failed", stream.id, self.peer)
                 self.finish(stream, GRPC_INTERNAL, "the server failed to handle a message")
-                return
         del buffer[:position]
 
     def _remote_ended(self, stream: Stream) -> None:
@@ -407,8 +433,11 @@ class Connection:
             if flags & END_STREAM:
                 self._remote_ended(self._streams[stream_id])
             return
-        if stream_id % 2 == 0 or stream_id <= self._last_stream:
-            raise ProtocolViolation(PROTOCOL_ERROR, f"stream {stream_id} cannot be opened now")
+        if stream_id % 2 == 0:
+            raise ProtocolViolation(PROTOCOL_ERROR, f"stream {stream_id} cannot be opened by a client")
+        if stream_id <= self._last_stream:
+            return  # a stream we already ended: the client's trailers may still come
+
         self._last_stream = stream_id
         self._open(Stream(self, stream_id, self._peer_initial_window), headers, bool(flags & END_STREAM))
 
@@ -432,6 +461,7 @@ class Connection:
                 HEADERS, END_HEADERS, stream.id,
                 self._encoder.encode([(":status", "200"), ("content-type", "application/grpc")]),
             )  # fmt: skip
+            stream.answered = True
             try:
                 stream.handler = method(stream)
             except Exception:
@@ -455,6 +485,8 @@ class Connection:
                     stream.send_window += value - self._peer_initial_window
                 self._peer_initial_window = value
             elif key == MAX_FRAME_SIZE:
+                if not DEFAULT_FRAME <= value <= 2**24 - 1:
+                    raise ProtocolViolation(PROTOCOL_ERROR, f"a SETTINGS_MAX_FRAME_SIZE of {value}")
                 self._peer_frame = value
             elif key == HEADER_TABLE_SIZE:
                 self._encoder.header_table_size = min(value, 4096)
@@ -464,11 +496,16 @@ class Connection:
     def _window_update(self, stream_id: int, payload: memoryview) -> None:
         if len(payload) != 4:
             raise ProtocolViolation(FRAME_SIZE_ERROR, "a WINDOW_UPDATE frame not 4 bytes long")
-        (increment,) = struct.unpack(">I", payload)
+        increment = struct.unpack(">I", payload)[0] & MAX_WINDOW
         if stream_id == 0:
-            self._send_window += increment & MAX_WINDOW
+            self._send_window += increment
+            if self._send_window > MAX_WINDOW:
+                raise ProtocolViolation(FLOW_CONTROL_ERROR, "the connection's window above 2^31-1")
         elif stream_id in self._streams:
-            self._streams[stream_id].send_window += increment & MAX_WINDOW
+            stream = self._streams[stream_id]
+            stream.send_window += increment
+            if stream.send_window > MAX_WINDOW:  # the stream alone would do (§6.9.1); ending all is simpler
+                raise ProtocolViolation(FLOW_CONTROL_ERROR, f"stream {stream_id}'s window above 2^31-1")
         self._send_waiting()
 
     # -- writing ---------------------------------------------------------------------------
@@ -531,7 +568,8 @@ class Connection:
         """End ``stream`` with a gRPC status, after the data it already sent."""
         if stream.id not in self._streams or stream.trailers is not None:
             return
-        if stream.handler is None:  # never answered: headers and status in one block
+        stream.received.clear()  # whatever else arrives is not delivered
+        if not stream.answered:  # no headers sent yet: headers and status in one block
             block = [(":status", "200"), ("content-type", "application/grpc"), *_status(status, text)]
             self._frame(HEADERS, END_HEADERS | END_STREAM, stream.id, self._encoder.encode(block))
             self._forget(stream, text)
@@ -549,6 +587,7 @@ class Connection:
 
     def _close_now(self) -> None:
         self._closing = True
+        self._close_by = time.monotonic() + _CLOSE_GRACE
         for stream in list(self._streams.values()):
             self.finish(stream, GRPC_OK, "")
         self._frame(GOAWAY, 0, 0, struct.pack(">II", self._last_stream, NO_ERROR))
@@ -560,8 +599,8 @@ class _Ended(Exception):
 
 def _status(status: int, text: str) -> list[tuple[str, str]]:
     block = [("grpc-status", str(status))]
-    if text:
-        block.append(("grpc-message", urllib.parse.quote(text, safe=_MESSAGE_SAFE)))
+    if text:  # bounded, so that the header block always fits one frame (we send no CONTINUATION)
+        block.append(("grpc-message", urllib.parse.quote(text[:1000], safe=_MESSAGE_SAFE)))
     return block
 
 

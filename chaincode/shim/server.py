@@ -16,6 +16,7 @@ import socket
 import ssl
 import tempfile
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
@@ -71,6 +72,7 @@ class ChaincodeServer:
         self._streams = 0
         self._max_streams = max_streams
         self._connections: dict[Connection, threading.Thread] = {}
+        self._stopping = False
         # Beyond max_streams a peer gets RESOURCE_EXHAUSTED instead of a stream that never starts.
         self._settings = Settings(
             admit=self._admit,
@@ -100,6 +102,8 @@ class ChaincodeServer:
         """Finish running transactions (up to ``grace`` seconds), then close every stream."""
         if not self._gate.drain(grace):
             log.warning("stopping with transactions still running after %.0f s", grace)
+        with self._lock:  # from here no connection registers (see _serve)
+            self._stopping = True
         with contextlib.suppress(OSError):  # wakes the acceptor, which then finds the listener closed
             self._listener.shutdown(socket.SHUT_RDWR)
         self._listener.close()
@@ -115,8 +119,13 @@ class ChaincodeServer:
         while True:
             try:
                 sock, address = self._listener.accept()
-            except OSError:  # the listener was closed: we are stopping
-                return
+            except OSError as exc:
+                if self._stopping:  # the listener was closed
+                    return
+                # Out of file descriptors, say: the peers dial again, so keep accepting.
+                log.error("cannot accept a connection: %s", exc)
+                time.sleep(0.1)
+                continue
             threading.Thread(
                 target=self._serve,
                 args=(sock, f"{address[0]}:{address[1]}"),
@@ -134,9 +143,16 @@ class ChaincodeServer:
                 log.warning("TLS handshake with %s failed: %s", peer, exc)
                 sock.close()
                 return
-        connection = Connection(sock, peer, {CONNECT: self._connect}, self._settings)
+        try:
+            connection = Connection(sock, peer, {CONNECT: self._connect}, self._settings)
+        except OSError as exc:
+            log.error("cannot serve %s: %s", peer, exc)
+            sock.close()
+            return
         with self._lock:
             self._connections[connection] = threading.current_thread()
+            if self._stopping:  # accepted before stop(), past its TLS handshake after it
+                connection.close()  # it says GOAWAY as soon as it has read the preface
         try:
             connection.serve()
         finally:

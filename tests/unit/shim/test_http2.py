@@ -21,6 +21,7 @@ from chaincode.shim import http2
 from chaincode.shim.http2 import Connection, Settings, Stream
 
 PATH = "/test.Echo/Stream"
+BROKEN = "/test.Echo/Broken"
 REQUEST = [(":method", "POST"), (":scheme", "http"), (":path", PATH), (":authority", "x"),
            ("content-type", "application/grpc"), ("te", "trailers")]  # fmt: skip
 
@@ -82,6 +83,12 @@ class Client:
         payload, self._buffer = self._buffer[9 : 9 + length], self._buffer[9 + length :]
         return kind, flags, stream_id, payload
 
+    def sync(self) -> None:
+        """Wait until the server has handled every frame sent so far (it answers in order)."""
+        self.send(http2.PING, 0, 0, b"syncsync")
+        while self.until(http2.PING) != (http2.ACK, b"syncsync"):
+            pass
+
     def until(self, kind: int, stream_id: int | None = None) -> tuple[int, bytes]:
         """Skip frames up to the next of ``kind``; HEADERS blocks are decoded as they pass."""
         while True:
@@ -114,7 +121,10 @@ def serve(settings: Settings) -> Iterator[Served]:
         handlers.append(Echo(stream))
         return handlers[-1]
 
-    connection = Connection(server_end, "test", {PATH: method}, settings)
+    def broken(stream: Stream) -> Echo:
+        raise RuntimeError("cannot start")
+
+    connection = Connection(server_end, "test", {PATH: method, BROKEN: broken}, settings)
     thread = threading.Thread(target=connection.serve, daemon=True)
     thread.start()
     client = Client(client_end)
@@ -261,3 +271,43 @@ def test_a_client_that_is_not_http2_is_dropped() -> None:
         assert client_end.recv(100) == b""
     thread.join(5)
     assert not thread.is_alive()
+
+
+def test_a_call_that_fails_to_start_ends_with_trailers_only_after_its_headers(served: Served) -> None:
+    client, _, _ = served
+    broken = [(name, BROKEN if name == ":path" else value) for name, value in REQUEST]
+    client.send(http2.HEADERS, http2.END_HEADERS, 1, client.encoder.encode(broken))
+    client.until(http2.HEADERS, 1)
+    assert client.headers[":status"] == "200"
+    flags, _ = client.until(http2.HEADERS, 1)
+    assert flags & http2.END_STREAM
+    assert client.headers == {
+        "grpc-status": str(http2.GRPC_INTERNAL),
+        "grpc-message": "the server failed to start the call",
+    }
+
+
+def test_nothing_is_delivered_again_once_a_stream_failed(served: Served) -> None:
+    client, handlers, _ = served
+    client.send(http2.SETTINGS, 0, 0, struct.pack(">HI", http2.INITIAL_WINDOW_SIZE, 0))  # our replies wait
+    client.send(http2.HEADERS, http2.END_HEADERS, 1, client.encoder.encode(REQUEST))
+    client.send(http2.DATA, 0, 1, grpc_message(b"tx-1") + struct.pack(">BI", 1, 2) + b"zz")  # then compressed
+    for _ in range(3):
+        client.send(http2.DATA, 0, 1, grpc_message(b"more"))
+    client.sync()
+    assert handlers[0].received == [b"tx-1"]
+
+
+def test_client_trailers_on_a_stream_we_ended_leave_the_connection_serving(served: Served) -> None:
+    client, _, _ = served
+    client.send(http2.HEADERS, http2.END_HEADERS, 1, client.encoder.encode(REQUEST))
+    client.send(http2.DATA, 0, 1, grpc_message(b"fail"))
+    flags = 0
+    while not flags & http2.END_STREAM:
+        flags, _ = client.until(http2.HEADERS, 1)
+    client.send(
+        http2.HEADERS, http2.END_HEADERS | http2.END_STREAM, 1, client.encoder.encode([("x-late", "1")])
+    )
+    client.send(http2.HEADERS, http2.END_HEADERS, 3, client.encoder.encode(REQUEST))
+    client.send(http2.DATA, 0, 3, grpc_message(b"still here"))
+    assert client.message(3) == b"still here"
