@@ -98,6 +98,12 @@ class Client:
             if got == kind and (stream_id is None or sid == stream_id):
                 return flags, payload
 
+    def trailers(self, stream_id: int) -> None:
+        """Skip to the block that ends the stream; ``headers`` then holds it."""
+        flags = 0
+        while not flags & http2.END_STREAM:
+            flags, _ = self.until(http2.HEADERS, stream_id)
+
     def message(self, stream_id: int) -> bytes:
         data = b""
         while len(data) < 5 or len(data) < 5 + struct.unpack(">I", data[1:5])[0]:
@@ -207,9 +213,7 @@ def test_a_handler_failure_ends_its_stream_with_its_status(served: Served) -> No
     client, handlers, _ = served
     client.send(http2.HEADERS, http2.END_HEADERS, 1, client.encoder.encode(REQUEST))
     client.send(http2.DATA, 0, 1, grpc_message(b"fail"))
-    flags = 0
-    while not flags & http2.END_STREAM:
-        flags, _ = client.until(http2.HEADERS, 1)
+    client.trailers(1)
     assert client.headers["grpc-status"] == str(http2.GRPC_INTERNAL)
     assert client.headers["grpc-message"] == "asked to fail"
     assert handlers[0].ended_with == ["asked to fail"]
@@ -219,9 +223,7 @@ def test_compressed_messages_are_refused(served: Served) -> None:
     client, handlers, _ = served
     client.send(http2.HEADERS, http2.END_HEADERS, 1, client.encoder.encode(REQUEST))
     client.send(http2.DATA, 0, 1, struct.pack(">BI", 1, 2) + b"zz")
-    flags = 0
-    while not flags & http2.END_STREAM:
-        flags, _ = client.until(http2.HEADERS, 1)
+    client.trailers(1)
     assert client.headers["grpc-status"] == str(http2.GRPC_UNIMPLEMENTED)
     assert handlers[0].received == []
 
@@ -302,9 +304,7 @@ def test_client_trailers_on_a_stream_we_ended_leave_the_connection_serving(serve
     client, _, _ = served
     client.send(http2.HEADERS, http2.END_HEADERS, 1, client.encoder.encode(REQUEST))
     client.send(http2.DATA, 0, 1, grpc_message(b"fail"))
-    flags = 0
-    while not flags & http2.END_STREAM:
-        flags, _ = client.until(http2.HEADERS, 1)
+    client.trailers(1)
     client.send(
         http2.HEADERS, http2.END_HEADERS | http2.END_STREAM, 1, client.encoder.encode([("x-late", "1")])
     )
