@@ -112,7 +112,7 @@ class Settings:
 
     admit: Callable[[], bool]
     release: Callable[[], None]
-    max_message: int = 100 * 1024 * 1024
+    max_message: int  # bytes; a longer message ends its stream RESOURCE_EXHAUSTED
     tick: float = 1.0
     # After this long without a byte from the peer we ping it, to find peers that vanished
     # without closing the connection; an unanswered ping ends the connection.
@@ -206,7 +206,7 @@ class Connection:
         except ProtocolViolation as exc:
             reason = f"HTTP/2 error: {exc}"
             log.warning("connection from %s: %s", self.peer, exc)
-            self._frame(GOAWAY, 0, 0, struct.pack(">II", self._last_stream, exc.code) + str(exc).encode())
+            self._goaway(exc.code, str(exc))
             self._write_quietly()
         except _Ended as exc:
             reason = str(exc)
@@ -216,7 +216,7 @@ class Connection:
         except Exception:
             reason = "the server failed"
             log.exception("connection from %s", self.peer)
-            self._frame(GOAWAY, 0, 0, struct.pack(">II", self._last_stream, INTERNAL_ERROR))
+            self._goaway(INTERNAL_ERROR)
             self._write_quietly()
         finally:
             with self._calls_lock:
@@ -514,6 +514,9 @@ class Connection:
         self._out += _FRAME_HEADER.pack(len(payload).to_bytes(3, "big"), kind, flags, stream_id)
         self._out += payload
 
+    def _goaway(self, code: int, text: str = "") -> None:
+        self._frame(GOAWAY, 0, 0, struct.pack(">II", self._last_stream, code) + text.encode())
+
     def _write(self) -> None:
         if self._out:
             self._sock.sendall(self._out)
@@ -590,7 +593,7 @@ class Connection:
         self._close_by = time.monotonic() + _CLOSE_GRACE
         for stream in list(self._streams.values()):
             self.finish(stream, GRPC_OK, "")
-        self._frame(GOAWAY, 0, 0, struct.pack(">II", self._last_stream, NO_ERROR))
+        self._goaway(NO_ERROR)
 
 
 class _Ended(Exception):

@@ -83,8 +83,7 @@ class ChaincodeServer:
         self._listener = _listen(address)
         self.port: int = self._listener.getsockname()[1]
         self.address = address
-        self._acceptor = threading.Thread(target=self._accept, name="cc-accept", daemon=True)
-        self._acceptor.start()
+        threading.Thread(target=self._accept, name="cc-accept", daemon=True).start()
         log.info(
             "chaincode %s listening on %s (port %d, %s)",
             chaincode_id,

@@ -119,6 +119,11 @@ def grpc_message(body: bytes) -> bytes:
 Served = tuple[Client, list[Echo], Connection]
 
 
+def settings(**timing: float) -> Settings:
+    """Every stream admitted; ``timing`` overrides tick and keepalive."""
+    return Settings(admit=lambda: True, release=lambda: None, max_message=1024 * 1024, **timing)
+
+
 def serve(settings: Settings) -> Iterator[Served]:
     server_end, client_end = socket.socketpair()
     handlers: list[Echo] = []
@@ -143,15 +148,13 @@ def serve(settings: Settings) -> Iterator[Served]:
 
 @pytest.fixture
 def served() -> Iterator[Served]:
-    yield from serve(Settings(admit=lambda: True, release=lambda: None, tick=0.05))
+    yield from serve(settings(tick=0.05))
 
 
 @pytest.fixture
 def impatient() -> Iterator[Served]:
     """Pings after 0.3 s of silence, and gives up 0.3 s later."""
-    yield from serve(
-        Settings(admit=lambda: True, release=lambda: None, tick=0.05, keepalive=0.3, keepalive_timeout=0.3)
-    )
+    yield from serve(settings(tick=0.05, keepalive=0.3, keepalive_timeout=0.3))
 
 
 def test_continuation_and_padded_data_reach_the_handler(served: Served) -> None:
@@ -264,8 +267,7 @@ def test_close_ends_open_streams_with_status_ok_then_goaway(served: Served) -> N
 
 def test_a_client_that_is_not_http2_is_dropped() -> None:
     server_end, client_end = socket.socketpair()
-    settings = Settings(admit=lambda: True, release=lambda: None)
-    thread = threading.Thread(target=Connection(server_end, "test", {}, settings).serve, daemon=True)
+    thread = threading.Thread(target=Connection(server_end, "test", {}, settings()).serve, daemon=True)
     thread.start()
     client_end.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
     client_end.settimeout(5)
