@@ -52,6 +52,11 @@ MAX_BLOCK_TRANSACTIONS = 500
 # reader that must see a caller's write made through another worker waits about this long.
 _OTHERS_POLL = 0.02
 _BUSY_TIMEOUT_MS = 30_000
+# Events after a (block, tx) position. The row value makes it one search of the primary key;
+# ``block > ? OR (block = ? AND tx > ?)`` scanned the whole table, on every block, per follower.
+EVENTS_AFTER = (
+    "SELECT block, tx, tx_id, name, payload FROM events WHERE (block, tx) > (?, ?) ORDER BY block, tx LIMIT ?"
+)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -343,11 +348,7 @@ class Store:
         return None if row is None else Committed(tx_id, row[0], int(row[1]), int(row[2]))
 
     def events_from(self, block: int, after_tx: int = -1, limit: int = 1000) -> list[StoredEvent]:
-        rows = self._reader_db().execute(
-            "SELECT block, tx, tx_id, name, payload FROM events WHERE block > ? OR (block = ? AND tx > ?) "
-            "ORDER BY block, tx LIMIT ?",
-            (block, block, after_tx, limit),
-        )
+        rows = self._reader_db().execute(EVENTS_AFTER, (block, after_tx, limit))
         return [StoredEvent(b, t, i, n, bytes(p)) for b, t, i, n, p in rows]
 
     def wait_for_height(self, above: int, timeout: float) -> int:

@@ -47,7 +47,7 @@ from gateway.api.ledger import (
 )
 from gateway.app import create_app
 from gateway.config import GatewayConfig, IdentityConfig, hash_token, parse_config
-from gateway.embedded.store import Committed, Store, StoreError, Transaction
+from gateway.embedded.store import EVENTS_AFTER, Committed, Store, StoreError, Transaction
 from gateway.ledgers.embedded import EmbeddedConnector, creator_of, new_tx_id
 from tests.unit.chaincode.helpers import catalog, department, responsibility
 
@@ -496,6 +496,18 @@ def test_a_reopened_file_keeps_height_history_and_events(world: World) -> None:
     assert resumed[:3] == before[7:]  # payloads too
     assert brief(resumed[3:]) == [(height, marker.tx_id, "CatalogUpdated")]
     assert brief(take(from_block, 5)) == brief(before[6:] + resumed[3:])
+
+
+def test_following_events_searches_the_primary_key_instead_of_scanning_the_table(world: World) -> None:
+    """Every event follower (search index, read cache, SSE) asks for the events after its
+    position at each block. The query must search from that position; a scan costs a time that
+    grows with the ledger, on every block."""
+    with closing(sqlite3.connect(world.store.path)) as db:
+        positions = (SETUP_HEIGHT - 1,) * EVENTS_AFTER.count("?")
+        plan = db.execute(f"EXPLAIN QUERY PLAN {EVENTS_AFTER}", positions).fetchall()
+    details = [str(row[-1]) for row in plan]
+    assert any(d.startswith("SEARCH events USING PRIMARY KEY") for d in details), details
+    assert not any(d.startswith("SCAN events") for d in details), details
 
 
 # -- refused calls ---------------------------------------------------------------------------
